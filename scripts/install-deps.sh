@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages GuestPull's build, demo and tests use, when they are missing.
+# Safe to run again: it asks apt only for what is not installed yet.
+set -euo pipefail
+
+packages=(containerd runc docker-registry skopeo umoci busybox-static apache2-utils openssl
+          ca-certificates iproute2 util-linux e2fsprogs)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}" >&2
+  sudo_cmd=()
+  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Debian's packages start services where an init system runs; the tests start their own private instances.
+command -v dotnet >/dev/null || { echo "install-deps: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
