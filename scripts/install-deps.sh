@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(containerd runc docker-registry skopeo umoci busybox-static apache2-utils openssl
-          ca-certificates iproute2 util-linux e2fsprogs)
+          ca-certificates curl iproute2 util-linux e2fsprogs)
 
 missing=()
 for p in "${packages[@]}"; do

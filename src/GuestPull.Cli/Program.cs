@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GuestPull.Cli.Commands;
 
 namespace GuestPull.Cli;
 
@@ -6,7 +7,13 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        var root = new RootCommand("GuestPull: guest image pull for confidential containers");
+        var global = new GlobalOptions();
+        var root = new RootCommand("guestpull: guest image pull for confidential containers (Kata Containers compatible)")
+        {
+            global.LogLevel,
+            global.Verbose,
+        };
+        root.Subcommands.Add(new InspectCommand().Build(global));
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
 }

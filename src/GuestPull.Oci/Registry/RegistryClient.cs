@@ -1,0 +1,340 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using GuestPull.Oci.Model;
+using GuestPull.Oci.Registry.Auth;
+using GuestPull.Oci.Registry.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GuestPull.Oci.Registry;
+
+/// <summary>
+/// An OCI distribution client for pulling: manifests (verified against the reference digest and
+/// Docker-Content-Digest, capped in size), configs, and blob streams verified as they are read.
+/// Mirrors from registries.conf are tried first, each with its own credentials; the origin's
+/// credentials are never sent to a mirror or to a redirect target on another host.
+/// </summary>
+public sealed class RegistryClient : IDisposable
+{
+    private readonly RegistryClientOptions _options;
+    private readonly RegistryTransport _transport;
+    private readonly TokenCache _tokens;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<(string Host, string Repository, bool Insecure), RepositorySession> _sessions = new();
+
+    /// <summary>Creates a client.</summary>
+    public RegistryClient(RegistryClientOptions options, ILogger<RegistryClient>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _transport = new RegistryTransport(options, _logger);
+        _tokens = new TokenCache(options.TimeProvider);
+    }
+
+    /// <summary>Fetches and verifies the manifest or index <paramref name="reference"/> names.</summary>
+    /// <exception cref="RegistryException">Not found, refused, unreachable, or the content did not verify.</exception>
+    /// <exception cref="OciFormatException">The document is not a valid manifest (or is schema 1).</exception>
+    public async Task<FetchedManifest> GetManifestAsync(ImageReference reference, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        return await OnEachEndpointAsync(reference, (session, ct) => FetchManifestAsync(session, reference, ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Resolves <paramref name="reference"/> to one image: follows an index to the manifest for
+    /// <paramref name="platform"/> (this machine's when null), fetches and verifies the config, and
+    /// checks that the config's DiffIDs match the manifest's layers.
+    /// </summary>
+    public async Task<ResolvedImage> ResolveImageAsync(ImageReference reference, Platform? platform, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        var wanted = platform ?? Platform.Current;
+        var top = await GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
+        ManifestDocument? index = null;
+        var document = top.Document;
+        var servedBy = top.ServedBy;
+        for (var depth = 0; document.IsIndex; depth++)
+        {
+            if (depth == 2)
+            {
+                throw new OciFormatException($"{reference}: indexes nested more than two deep");
+            }
+
+            index ??= document;
+            var entry = document.Index!.SelectPlatform(wanted);
+            var child = await GetManifestAsync(reference.WithDigest(entry.Digest), cancellationToken).ConfigureAwait(false);
+            if (child.Document.Bytes.Length != entry.Size)
+            {
+                throw new ContentVerificationException($"{reference}: manifest {entry.Digest} is {child.Document.Bytes.Length} bytes but the index says {entry.Size}");
+            }
+
+            document = child.Document;
+            servedBy = child.ServedBy;
+        }
+
+        var manifest = document.Manifest!;
+        if (!MediaTypes.IsImageConfig(manifest.Config.MediaType))
+        {
+            throw new OciFormatException($"{reference} is not a container image: its config has media type {manifest.Config.MediaType}");
+        }
+
+        var configBytes = await GetBlobAsync(reference, manifest.Config, _options.MaxConfigSize, cancellationToken).ConfigureAwait(false);
+        var config = ImageConfig.Parse(configBytes);
+        if (config.DiffIds.Count != manifest.Layers.Count)
+        {
+            throw new OciFormatException($"{reference}: the config lists {config.DiffIds.Count} diff_ids but the manifest has {manifest.Layers.Count} layers");
+        }
+
+        if (index is null && platform is not null && !platform.Matches(config.Platform))
+        {
+            throw new PlatformNotFoundException($"{reference} is a single-platform image for {config.Platform}, not {platform}");
+        }
+
+        return new ResolvedImage
+        {
+            Reference = reference,
+            Index = index,
+            ManifestDocument = document,
+            ConfigBytes = configBytes,
+            Config = config,
+            ServedBy = servedBy,
+        };
+    }
+
+    /// <summary>Reads a small blob (a config, a signature) into memory, verified, refusing more than <paramref name="maxSize"/> bytes.</summary>
+    public async Task<ReadOnlyMemory<byte>> GetBlobAsync(ImageReference reference, Descriptor descriptor, int maxSize, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        if (descriptor.Size > maxSize)
+        {
+            throw new ContentVerificationException($"blob {descriptor.Digest} of {reference.Name} is {descriptor.Size} bytes, over the limit of {maxSize}");
+        }
+
+        await using var stream = await OpenBlobAsync(reference, descriptor, cancellationToken).ConfigureAwait(false);
+        return await BoundedRead.ReadAsync(stream, maxSize, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Opens a blob for streaming. The stream checks size and digest as it is read and throws
+    /// <see cref="ContentVerificationException"/> at the end on a mismatch; it resumes with
+    /// <c>Range</c> after a dropped connection. It must be read asynchronously.
+    /// </summary>
+    public async Task<Stream> OpenBlobAsync(ImageReference reference, Descriptor descriptor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(descriptor);
+        return await OnEachEndpointAsync(
+            reference,
+            async (session, ct) =>
+            {
+                var what = $"blob {descriptor.Digest} of {reference.Name}";
+                var first = await OpenBlobAtAsync(session, descriptor, 0, what, ct).ConfigureAwait(false);
+                return (Stream)new VerifyingBlobStream(
+                    (offset, innerCt) => OpenBlobAtAsync(session, descriptor, offset, what, innerCt),
+                    first,
+                    descriptor,
+                    what,
+                    _options.MaxBlobResumes,
+                    _options.ReadIdleTimeout);
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _transport.Dispose();
+
+    private static string Served(RepositorySession session) => session.Endpoint.Host;
+
+    private async Task<T> OnEachEndpointAsync<T>(ImageReference reference, Func<RepositorySession, CancellationToken, Task<T>> action, CancellationToken cancellationToken)
+    {
+        var resolution = _options.Registries.Resolve(reference.Registry, reference.Repository, reference.Digest is not null);
+        var endpoints = resolution.Endpoints;
+        for (var i = 0; i < endpoints.Count; i++)
+        {
+            var endpoint = endpoints[i];
+            var session = GetSession(reference, endpoint);
+            try
+            {
+                return await action(session, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (i < endpoints.Count - 1 && endpoint.IsMirror && ex is RegistryException or OciFormatException)
+            {
+                _logger.LogWarning("{Reference}: mirror {Mirror} failed, trying the next source: {Error}", reference, endpoint.Host, ex.Message);
+            }
+        }
+
+        throw new InvalidOperationException("registries.conf resolution produced no endpoint");
+    }
+
+    private RepositorySession GetSession(ImageReference reference, RegistryEndpoint endpoint) =>
+        _sessions.GetOrAdd((endpoint.Host, endpoint.Repository, endpoint.Insecure), key =>
+        {
+            var credential = FindCredential(key.Host, key.Repository, reference);
+            return new RepositorySession(_transport, endpoint, credential, _tokens, _logger);
+        });
+
+    private RegistryCredential? FindCredential(string host, string repository, ImageReference reference)
+    {
+        if (_options.ExplicitCredentials is not null)
+        {
+            var forHost = _options.ExplicitCredentialsHost ?? reference.Registry;
+            if (string.Equals(forHost, host, StringComparison.OrdinalIgnoreCase)
+                || (forHost == ImageReference.DockerHub && host == DockerHubNames.ApiHost))
+            {
+                return _options.ExplicitCredentials;
+            }
+        }
+
+        var lookupHost = host == DockerHubNames.ApiHost ? ImageReference.DockerHub : host;
+        return _options.AuthFile?.Find(lookupHost, repository);
+    }
+
+    private async Task<FetchedManifest> FetchManifestAsync(RepositorySession session, ImageReference reference, CancellationToken cancellationToken)
+    {
+        var what = $"manifest {reference}";
+        using var response = await session.GetAsync(
+            "manifests/" + reference.ManifestReference,
+            request =>
+            {
+                foreach (var type in MediaTypes.ManifestAccept)
+                {
+                    request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
+                }
+            },
+            what,
+            cancellationToken).ConfigureAwait(false);
+
+        await ThrowIfFailedAsync(response, session, what, cancellationToken).ConfigureAwait(false);
+
+        ReadOnlyMemory<byte> bytes;
+        try
+        {
+            bytes = await BoundedRead.ReadAsync(response.Content, _options.MaxManifestSize, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new ContentVerificationException($"{what}: manifest from {session.Endpoint.Host} is too large ({ex.Message}; the limit is {_options.MaxManifestSize / (1024 * 1024)} MiB)");
+        }
+        catch (Exception ex) when (RegistryTransport.IsTransient(ex, cancellationToken))
+        {
+            throw new RegistryException($"{what}: {_transport.Describe(ex, session.BaseUri)}", innerException: ex);
+        }
+
+        Digest? served = null;
+        if (response.Headers.TryGetValues("Docker-Content-Digest", out var values))
+        {
+            var text = values.First().Trim();
+            if (!Digest.TryParse(text, out var parsed))
+            {
+                throw new ContentVerificationException($"{what}: {session.Endpoint.Host} sent a malformed Docker-Content-Digest \"{(text.Length > 80 ? text[..80] : text)}\"");
+            }
+
+            served = parsed;
+        }
+
+        var document = ManifestParser.Parse(bytes, response.Content.Headers.ContentType?.ToString(), reference.Digest ?? served);
+        if (reference.Digest is { } pinned && pinned.ComputeSameAlgorithm(bytes.Span) != pinned)
+        {
+            throw new ContentVerificationException($"{what}: digest mismatch: asked for {pinned}, {session.Endpoint.Host} served content that hashes to {pinned.ComputeSameAlgorithm(bytes.Span)}");
+        }
+
+        if (served is { } header && header.ComputeSameAlgorithm(bytes.Span) != header)
+        {
+            throw new ContentVerificationException($"{what}: digest mismatch: Docker-Content-Digest says {header}, the body hashes to {header.ComputeSameAlgorithm(bytes.Span)}");
+        }
+
+        return new FetchedManifest(document, Served(session));
+    }
+
+    private async Task<Stream> OpenBlobAtAsync(RepositorySession session, Descriptor descriptor, long offset, string what, CancellationToken cancellationToken)
+    {
+        var response = await session.GetAsync(
+            "blobs/" + descriptor.Digest,
+            request =>
+            {
+                if (offset > 0)
+                {
+                    request.Headers.Range = new RangeHeaderValue(offset, null);
+                }
+            },
+            what,
+            cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ThrowIfFailedAsync(response, session, what, cancellationToken).ConfigureAwait(false);
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            if (offset == 0)
+            {
+                return new ResponseOwningStream(stream, response);
+            }
+
+            if (response.StatusCode == HttpStatusCode.PartialContent)
+            {
+                var range = response.Content.Headers.ContentRange;
+                if (range?.From != offset)
+                {
+                    throw new ContentVerificationException($"{what}: asked to resume at byte {offset}, {session.Endpoint.Host} answered with range {range}");
+                }
+
+                _logger.LogInformation("{What}: resumed at byte {Offset}", what, offset);
+                return new ResponseOwningStream(stream, response);
+            }
+
+            // No Range support: read the whole blob again and skip what was already hashed.
+            _logger.LogInformation("{What}: {Host} ignores Range; downloading again and skipping {Offset} bytes", what, session.Endpoint.Host, offset);
+            await SkipAsync(stream, offset, cancellationToken).ConfigureAwait(false);
+            return new ResponseOwningStream(stream, response);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task SkipAsync(Stream stream, long count, CancellationToken cancellationToken)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            while (count > 0)
+            {
+                var read = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, count)), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw new IOException("the blob ended before the resume offset");
+                }
+
+                count -= read;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task ThrowIfFailedAsync(HttpResponseMessage response, RepositorySession session, string what, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        var (code, summary) = await RegistryErrorBody.ReadAsync(response, cancellationToken).ConfigureAwait(false);
+        var detail = summary.Length > 0 ? $" ({summary})" : string.Empty;
+        var host = session.Endpoint.Host;
+        var message = response.StatusCode switch
+        {
+            HttpStatusCode.NotFound when code == "NAME_UNKNOWN" => $"{what}: repository {session.Endpoint.Repository} not found on {host}{detail}",
+            HttpStatusCode.NotFound => $"{what}: not found on {host}{detail}",
+            HttpStatusCode.Forbidden => $"{what}: access to {session.Endpoint.Repository} on {host} is forbidden{detail}",
+            _ => $"{what}: {host} answered {(int)response.StatusCode} {response.ReasonPhrase}{detail}",
+        };
+        throw response.StatusCode == HttpStatusCode.Forbidden
+            ? new RegistryAuthenticationException(message, response.StatusCode, code)
+            : new RegistryException(message, response.StatusCode, code);
+    }
+}

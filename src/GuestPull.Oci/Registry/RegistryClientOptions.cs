@@ -1,0 +1,56 @@
+using GuestPull.Oci.Registry.Auth;
+using GuestPull.Oci.Registry.Configuration;
+
+namespace GuestPull.Oci.Registry;
+
+/// <summary>Settings of a <see cref="RegistryClient"/>.</summary>
+public sealed record RegistryClientOptions
+{
+    /// <summary>Credentials by registry, from a containers/docker auth.json.</summary>
+    public AuthFile? AuthFile { get; init; }
+
+    /// <summary>Credentials given on the command line; they apply to <see cref="ExplicitCredentialsHost"/> only.</summary>
+    public RegistryCredential? ExplicitCredentials { get; init; }
+
+    /// <summary>The registry host (<c>host[:port]</c>) <see cref="ExplicitCredentials"/> belong to; never sent elsewhere (not to mirrors).</summary>
+    public string? ExplicitCredentialsHost { get; init; }
+
+    /// <summary>Mirrors, remapped locations, blocked and insecure registries.</summary>
+    public RegistriesConfiguration Registries { get; init; } = RegistriesConfiguration.Empty;
+
+    /// <summary>A PEM file of extra CA certificates trusted in addition to the system roots.</summary>
+    public string? CaFile { get; init; }
+
+    /// <summary>Directories with per-registry CA files, as containers and Docker lay them out: <c>DIR/host:port/*.crt</c>.</summary>
+    public IReadOnlyList<string> CertificateDirectories { get; init; } = ["/etc/containers/certs.d", "/etc/docker/certs.d"];
+
+    /// <summary>How long to wait for a response's headers, per attempt.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a blob download may go without receiving a byte before it is dropped and resumed.</summary>
+    public TimeSpan ReadIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Attempts per request on 5xx, 429 and dropped connections (1 = no retry).</summary>
+    public int MaxAttempts { get; init; } = 5;
+
+    /// <summary>The first backoff delay; it doubles each attempt, with jitter.</summary>
+    public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The longest backoff, including one asked for with Retry-After.</summary>
+    public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many times one blob download is resumed with <c>Range</c> after the connection drops.</summary>
+    public int MaxBlobResumes { get; init; } = 5;
+
+    /// <summary>The largest manifest accepted (the distribution spec's 4 MiB).</summary>
+    public int MaxManifestSize { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>The largest image config accepted.</summary>
+    public int MaxConfigSize { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>The User-Agent sent.</summary>
+    public string UserAgent { get; init; } = "guestpull/" + typeof(RegistryClientOptions).Assembly.GetName().Version?.ToString(3);
+
+    /// <summary>The clock, for token expiry.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}
