@@ -3,9 +3,12 @@
 # busybox image with umoci, pushes it with skopeo, and inspects it with guestpull.
 # Everything it starts lives under a temp dir and is removed on exit.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")"
+./scripts/install-deps.sh
+if [[ -z ${GUESTPULL:-} ]]; then
+  ./build.sh
+fi
 guestpull=${GUESTPULL:-$(pwd)/artifacts/bin/guestpull}
-[[ -x $guestpull ]] || { echo "demo: $guestpull is missing; run ./build.sh" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/guestpull-demo.XXXXXX)
 registry_pid=
