@@ -58,7 +58,7 @@ public sealed class ImageReferenceTests
     [InlineData("docker.io/Library/busybox", "lower case")]
     [InlineData("busybox:", "invalid tag")]
     [InlineData("busybox:-x", "invalid tag")]
-    [InlineData("busybox:a/b", "invalid repository component")]
+    [InlineData("busybox:a/b", "invalid registry host")]
     [InlineData("busybox@sha256:abc", "64 hex characters")]
     [InlineData("busybox@md5:d41d8cd98f00b204e9800998ecf8427e", "unsupported algorithm")]
     [InlineData("busybox@sha256:../../x", "")]

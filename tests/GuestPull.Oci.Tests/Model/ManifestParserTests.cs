@@ -118,7 +118,7 @@ public sealed class ManifestParserTests
     [Fact]
     public void RejectsAmbiguousDocuments()
     {
-        var json = OciManifest().TrimEnd('}') + ",\"manifests\":[]}";
+        var json = OciManifest()[..^1] + ",\"manifests\":[]}";
         var ex = Assert.Throws<OciFormatException>(() => Parse(json));
         Assert.Contains("ambiguous", ex.Message, StringComparison.Ordinal);
     }

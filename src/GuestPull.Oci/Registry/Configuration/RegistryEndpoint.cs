@@ -1,0 +1,8 @@
+namespace GuestPull.Oci.Registry.Configuration;
+
+/// <summary>One place to try pulling a repository from.</summary>
+/// <param name="Host">The API host, <c>host[:port]</c>.</param>
+/// <param name="Repository">The repository path on that host (rewritten when the configuration relocates it).</param>
+/// <param name="Insecure">Plain HTTP (and unverified TLS) is allowed.</param>
+/// <param name="IsMirror">The endpoint is a mirror, not the registry itself; credentials for the registry must not be sent to it.</param>
+public sealed record RegistryEndpoint(string Host, string Repository, bool Insecure, bool IsMirror);
