@@ -8,7 +8,7 @@ internal static class InspectTextRenderer
 {
     public static void Render(ResolvedImage image)
     {
-        var console = AnsiConsole.Console;
+        var console = TerminalConsole.Create();
         var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
         void Row(string name, string? value) => grid.AddRow(new Markup($"[bold]{name}[/]"), new Text(value ?? "-"));
 

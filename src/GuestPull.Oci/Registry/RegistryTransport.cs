@@ -70,6 +70,10 @@ internal sealed class RegistryTransport : IDisposable
                 await Task.Delay(delay, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
                 continue;
             }
+            catch (HttpRequestException ex)
+            {
+                throw new RegistryException($"{what}: {Describe(ex, uri)}", innerException: ex);
+            }
 
             var status = (int)response.StatusCode;
             if ((status >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests) && attempt < _options.MaxAttempts)

@@ -74,6 +74,11 @@ internal sealed class RepositorySession
                 if (authenticated)
                 {
                     var (code, summary) = await RegistryErrorBody.ReadAsync(response, cancellationToken).ConfigureAwait(false);
+                    if (sent is not null && sent.StartsWith("Basic ", StringComparison.Ordinal))
+                    {
+                        throw new RegistryAuthenticationException($"{what}: {Endpoint.Host} rejected the password of user \"{_credential!.Username}\"", response.StatusCode, code);
+                    }
+
                     var who = _credential is null ? "anonymous access" : $"user \"{_credential.Username}\"";
                     throw new RegistryAuthenticationException($"{what}: {Endpoint.Host} denied {who} to {Endpoint.Repository}{(summary.Length > 0 ? " (" + summary + ")" : string.Empty)}", response.StatusCode, code);
                 }
