@@ -56,6 +56,7 @@ internal sealed class InspectCommand
         var platformText = result.GetValue(_platform);
         var platform = platformText is null ? null : Platform.Parse(platformText);
         using var client = new RegistryClient(_registry.Build(result, reference), logging.CreateLogger<RegistryClient>());
+        reference = await client.QualifyAsync(reference, cancellationToken).ConfigureAwait(false);
 
         if (result.GetValue(_raw))
         {

@@ -92,7 +92,7 @@ internal sealed class RegistryCommandOptions
         {
             AuthFile = GuestPull.Oci.Registry.Auth.AuthFile.Load(result.GetValue(AuthFile)),
             ExplicitCredentials = ParseCredentials(result.GetValue(Credentials)),
-            ExplicitCredentialsHost = reference.Registry,
+            ExplicitCredentialsHost = reference.IsShortName ? null : reference.Registry,
             Registries = registries,
             CaFile = result.GetValue(CaFile),
             RequestTimeout = TimeSpan.FromSeconds(timeout),

@@ -43,6 +43,47 @@ public sealed class RegistryClient : IDisposable
     }
 
     /// <summary>
+    /// Qualifies a short name (a reference written without a registry) with registries.conf's
+    /// <c>unqualified-search-registries</c>: the first registry that has the manifest wins. Without
+    /// search registries the Docker Hub default stands. As in containers-registries.conf, the
+    /// default <c>short-name-mode</c> (enforcing) refuses to guess between several registries,
+    /// since the first one to answer could serve a look-alike image.
+    /// </summary>
+    public async Task<ImageReference> QualifyAsync(ImageReference reference, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        var search = _options.Registries.UnqualifiedSearchRegistries;
+        if (!reference.IsShortName || search.Count == 0)
+        {
+            return reference;
+        }
+
+        var mode = _options.Registries.ShortNameMode ?? "enforcing";
+        if (search.Count > 1 && mode == "enforcing")
+        {
+            throw new RegistryException($"{reference.Repository} is a short name and short-name-mode is enforcing with several unqualified-search-registries ({string.Join(", ", search)}); use a fully qualified reference");
+        }
+
+        var failures = new List<string>();
+        foreach (var registry in search)
+        {
+            var candidate = reference.WithRegistry(registry);
+            try
+            {
+                await GetManifestAsync(candidate, cancellationToken).ConfigureAwait(false);
+                _logger.LogInformation("short name resolved to {Reference}", candidate);
+                return candidate;
+            }
+            catch (RegistryException ex) when (ex.IsNotFound || ex is RegistryAuthenticationException)
+            {
+                failures.Add(ex.Message);
+            }
+        }
+
+        throw new RegistryException($"short name not found in any unqualified-search registry: {string.Join("; ", failures)}", HttpStatusCode.NotFound);
+    }
+
+    /// <summary>
     /// Resolves <paramref name="reference"/> to one image: follows an index to the manifest for
     /// <paramref name="platform"/> (this machine's when null), fetches and verifies the config, and
     /// checks that the config's DiffIDs match the manifest's layers.

@@ -1,0 +1,254 @@
+using System.Net.Sockets;
+using Google.Protobuf;
+using GuestPull.Ttrpc.Server;
+using GuestPull.Ttrpc.Transport;
+
+namespace GuestPull.Ttrpc;
+
+/// <summary>
+/// A ttrpc server: unary methods registered by service and method name, served on unix sockets or on
+/// connected streams. Every request runs concurrently with the others on its connection.
+/// </summary>
+public sealed class TtrpcServer : IAsyncDisposable
+{
+    private readonly TtrpcServerOptions _options;
+    private readonly MethodRegistry _methods = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _gate = new();
+    private readonly HashSet<ServerConnection> _connections = [];
+    private readonly List<UnixSocketListener> _listeners = [];
+    private readonly List<Task> _acceptLoops = [];
+    private Task? _shutdown;
+
+    /// <summary>Creates a server with no methods and no listeners.</summary>
+    /// <param name="options">Server settings, or null for the defaults.</param>
+    public TtrpcServer(TtrpcServerOptions? options = null)
+    {
+        _options = options ?? new TtrpcServerOptions();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.MaxMessageSize, nameof(_options.MaxMessageSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.ShutdownTimeout, TimeSpan.Zero, nameof(_options.ShutdownTimeout));
+    }
+
+    /// <summary>The number of open connections.</summary>
+    public int ConnectionCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _connections.Count;
+            }
+        }
+    }
+
+    /// <summary>Registers a handler working on serialized messages.</summary>
+    /// <param name="service">The full service name, such as <c>containerd.task.v2.Task</c>.</param>
+    /// <param name="method">The method name.</param>
+    /// <param name="handler">The handler.</param>
+    /// <exception cref="InvalidOperationException">The method is already registered.</exception>
+    public void Register(string service, string method, TtrpcMethodHandler handler) => _methods.Add(service, method, handler);
+
+    /// <summary>Registers a handler working on parsed protobuf messages.</summary>
+    /// <typeparam name="TRequest">The request message type.</typeparam>
+    /// <typeparam name="TResponse">The response message type.</typeparam>
+    /// <param name="service">The full service name.</param>
+    /// <param name="method">The method name.</param>
+    /// <param name="requestParser">Parses the request, usually <c>TRequest.Parser</c>.</param>
+    /// <param name="handler">The handler.</param>
+    /// <exception cref="InvalidOperationException">The method is already registered.</exception>
+    public void Register<TRequest, TResponse>(
+        string service,
+        string method,
+        MessageParser<TRequest> requestParser,
+        Func<TtrpcRequestContext, TRequest, CancellationToken, Task<TResponse>> handler)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+    {
+        ArgumentNullException.ThrowIfNull(requestParser);
+        ArgumentNullException.ThrowIfNull(handler);
+
+        _methods.Add(service, method, async (context, payload, cancellationToken) =>
+        {
+            var request = requestParser.ParseFrom(payload.Span);
+            var response = await handler(context, request, cancellationToken).ConfigureAwait(false)
+                ?? throw new TtrpcException(TtrpcStatusCode.Internal, $"the handler of {service}/{method} returned no response");
+            return response.ToByteArray();
+        });
+    }
+
+    /// <summary>
+    /// Listens on a unix socket, replacing a stale socket file, with mode 0600. Returns once the socket
+    /// accepts connections; they are served in the background until <see cref="ShutdownAsync"/>.
+    /// </summary>
+    /// <param name="address">The socket path, or <c>unix:///path</c>.</param>
+    /// <exception cref="IOException">The path is in use by a live server or is not a socket.</exception>
+    public void ListenUnixSocket(string address)
+    {
+        ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
+        var listener = UnixSocketListener.Bind(address);
+        lock (_gate)
+        {
+            if (_shutdown is not null)
+            {
+                listener.Dispose();
+                throw new ObjectDisposedException(nameof(TtrpcServer), "The server is shutting down.");
+            }
+
+            _listeners.Add(listener);
+            _acceptLoops.Add(Task.Run(() => AcceptLoopAsync(listener)));
+        }
+    }
+
+    /// <summary>Serves one connected stream (a vsock or pipe, for instance) until it closes; the server owns it.</summary>
+    /// <param name="stream">A connected, readable and writable stream.</param>
+    /// <param name="cancellationToken">Aborts the connection, cancelling its handlers.</param>
+    public async Task ServeAsync(Stream stream, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var connection = TryAddConnection(stream)
+            ?? throw new ObjectDisposedException(nameof(TtrpcServer), "The server is shutting down.");
+        await using (cancellationToken.Register(connection.Abort).ConfigureAwait(false))
+        {
+            await connection.Completion.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Stops accepting connections and requests, lets the calls in flight finish for up to
+    /// <see cref="TtrpcServerOptions.ShutdownTimeout"/>, then aborts what is left and closes every connection.
+    /// </summary>
+    /// <param name="cancellationToken">Ends the grace period early.</param>
+    public Task ShutdownAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            _shutdown ??= ShutdownCoreAsync(cancellationToken);
+            return _shutdown;
+        }
+    }
+
+    /// <summary>Shuts down without a grace period.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        using var expired = new CancellationTokenSource();
+        await expired.CancelAsync().ConfigureAwait(false);
+        await ShutdownAsync(expired.Token).ConfigureAwait(false);
+    }
+
+    private async Task ShutdownCoreAsync(CancellationToken cancellationToken)
+    {
+        // Called under _gate: yield first so the lock is not held across the work.
+        await Task.Yield();
+        await _stopping.CancelAsync().ConfigureAwait(false);
+
+        ServerConnection[] connections;
+        lock (_gate)
+        {
+            foreach (var listener in _listeners)
+            {
+                listener.Dispose();
+            }
+
+            connections = [.. _connections];
+        }
+
+        await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
+
+        foreach (var connection in connections)
+        {
+            connection.BeginDrain();
+        }
+
+        var drained = Task.WhenAll(connections.Select(connection => connection.Completion));
+        using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        grace.CancelAfter(_options.ShutdownTimeout);
+        try
+        {
+            await drained.WaitAsync(grace.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Handlers that outlive the grace period are cancelled; the server does not wait for them.
+            foreach (var connection in connections)
+            {
+                connection.Abort();
+            }
+        }
+
+        // Drained connections are forgotten now rather than by their own continuations, so
+        // ConnectionCount is settled when shutdown returns.
+        lock (_gate)
+        {
+            foreach (var connection in connections.Where(connection => connection.Completion.IsCompleted))
+            {
+                _connections.Remove(connection);
+            }
+        }
+    }
+
+    private async Task AcceptLoopAsync(UnixSocketListener listener)
+    {
+        var backoff = TimeSpan.Zero;
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.Socket.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || _stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                // Out of descriptors and the like: back off as upstream does rather than spin.
+                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(5) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.TicksPerSecond));
+                try
+                {
+                    await Task.Delay(backoff, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            backoff = TimeSpan.Zero;
+            if (TryAddConnection(new NetworkStream(socket, ownsSocket: true)) is null)
+            {
+                return;
+            }
+        }
+    }
+
+    private ServerConnection? TryAddConnection(Stream stream)
+    {
+        var connection = new ServerConnection(stream, _methods, _options.MaxMessageSize);
+        lock (_gate)
+        {
+            if (_stopping.IsCancellationRequested)
+            {
+                stream.Dispose();
+                return null;
+            }
+
+            _connections.Add(connection);
+        }
+
+        connection.Start();
+        _ = RemoveWhenFinishedAsync(connection);
+        return connection;
+    }
+
+    private async Task RemoveWhenFinishedAsync(ServerConnection connection)
+    {
+        await connection.Completion.ConfigureAwait(false);
+        lock (_gate)
+        {
+            _connections.Remove(connection);
+        }
+    }
+}
