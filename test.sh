@@ -16,7 +16,7 @@ for project in tests/*/*.csproj; do
   echo "== $name"
   dotnet test "$project" -c "${CONFIGURATION:-Release}" --no-build --nologo \
     --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
-    --logger "console;verbosity=normal" "$@" || status=1
+    --logger "console;verbosity=minimal" "$@" || status=1
 done
 
 passed=0 failed=0 skipped=0

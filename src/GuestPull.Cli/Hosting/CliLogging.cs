@@ -1,21 +1,18 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 
 namespace GuestPull.Cli.Hosting;
 
-/// <summary>Logging for one-shot commands: human-readable lines on stderr, so stdout stays the command's output.</summary>
+/// <summary>Logging for one-shot commands: plain lines on stderr, so stdout stays the command's output.</summary>
 internal static class CliLogging
 {
     public static ILoggerFactory Create(LogLevel minimum) => LoggerFactory.Create(builder =>
     {
         builder.SetMinimumLevel(minimum);
-        builder.AddSimpleConsole(o =>
+        builder.AddConsole(o =>
         {
-            o.SingleLine = true;
-            o.IncludeScopes = false;
-            o.TimestampFormat = null;
-            o.ColorBehavior = Console.IsErrorRedirected ? LoggerColorBehavior.Disabled : LoggerColorBehavior.Default;
+            o.LogToStandardErrorThreshold = LogLevel.Trace;
+            o.FormatterName = CliLogFormatter.FormatterName;
         });
-        builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.AddConsoleFormatter<CliLogFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
     });
 }
