@@ -1,0 +1,222 @@
+using System.Buffers;
+using GuestPull.Images.Trees;
+using GuestPull.Linux;
+
+namespace GuestPull.Images.Bundles;
+
+/// <summary>
+/// Copies one layer directory (overlayfs-form whiteouts: a 0:0 character device deletes the name
+/// below, <c>trusted.overlay.opaque=y</c> hides a directory's lower content) onto a rootfs that
+/// holds the layers below it, keeping types, modes, owners, times, xattrs, device numbers and the
+/// layer's hardlinks. Every access is relative to directory descriptors opened without following
+/// symlinks, so a symlink in the layer or the rootfs never redirects a write.
+/// </summary>
+internal sealed class LayerFlattener
+{
+    private const string OpaqueAttribute = "trusted.overlay.opaque";
+    private const int MaxDepth = 4096;
+    private const int CopyBufferSize = 1024 * 1024;
+    private const uint OwnerOnlyDirectoryMode = 0x1C0; // 0700, until the layer's mode is copied
+    private const uint OwnerOnlyFileMode = 0x180; // 0600
+
+    private readonly SafeFileDescriptor _targetRoot;
+    private readonly Action<string> _warn;
+    private readonly CancellationToken _cancellationToken;
+    private readonly Dictionary<(ulong Device, ulong Inode), string> _hardlinks = [];
+
+    private LayerFlattener(SafeFileDescriptor targetRoot, Action<string> warn, CancellationToken cancellationToken)
+    {
+        _targetRoot = targetRoot;
+        _warn = warn;
+        _cancellationToken = cancellationToken;
+    }
+
+    /// <summary>Applies <paramref name="layerDirectory"/> onto the rootfs open at <paramref name="targetRoot"/>.</summary>
+    public static void Apply(string layerDirectory, SafeFileDescriptor targetRoot, Action<string> warn, CancellationToken cancellationToken)
+    {
+        using var source = FileSystemCalls.Open(layerDirectory, OpenFlags.ReadOnly | OpenFlags.Directory);
+        var flattener = new LayerFlattener(targetRoot, warn, cancellationToken);
+        if (IsOpaque(source))
+        {
+            DirectoryTree.DeleteChildren(targetRoot, "rootfs");
+        }
+
+        flattener.ApplyDirectory(source, targetRoot, string.Empty, 0);
+        flattener.CopyAttributes(source, targetRoot, FileSystemCalls.Stat(source), removeOthers: true);
+    }
+
+    private static bool IsOpaque(SafeFileDescriptor directory)
+        => ExtendedAttributes.Get(directory, OpaqueAttribute) is [(byte)'y'];
+
+    private static bool IsOverlayAttribute(string name)
+        => name.StartsWith("trusted.overlay.", StringComparison.Ordinal) || name.StartsWith("user.overlay.", StringComparison.Ordinal);
+
+    private void ApplyDirectory(SafeFileDescriptor source, SafeFileDescriptor target, string relativePath, int depth)
+    {
+        if (depth > MaxDepth)
+        {
+            throw new IOException($"layer directories nested deeper than {MaxDepth} at '{relativePath}'");
+        }
+
+        var names = FileSystemCalls.ReadDirectoryNames(source);
+        names.Sort(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            var path = relativePath + "/" + name;
+            var status = FileSystemCalls.StatAt(source, name);
+            var exists = FileSystemCalls.TryStatAt(target, name, out var existing);
+            if (status.Type == FileType.CharacterDevice && status.DeviceNumber == 0)
+            {
+                DirectoryTree.DeleteEntry(target, name, path);
+                continue;
+            }
+
+            if (status.IsDirectory)
+            {
+                var merge = exists && existing.IsDirectory;
+                if (exists && !merge)
+                {
+                    DirectoryTree.DeleteEntry(target, name, path);
+                }
+
+                if (!merge)
+                {
+                    FileSystemCalls.MakeDirectoryAt(target, name, OwnerOnlyDirectoryMode);
+                }
+
+                using var sourceChild = FileSystemCalls.OpenAt(source, name, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NoFollow);
+                using var targetChild = FileSystemCalls.OpenAt(target, name, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NoFollow);
+                if (merge && IsOpaque(sourceChild))
+                {
+                    DirectoryTree.DeleteChildren(targetChild, path);
+                }
+
+                ApplyDirectory(sourceChild, targetChild, path, depth + 1);
+                // After the children: creating them changed the directory's mtime.
+                CopyAttributes(sourceChild, targetChild, status, removeOthers: merge);
+                continue;
+            }
+
+            if (exists)
+            {
+                DirectoryTree.DeleteEntry(target, name, path);
+            }
+
+            switch (status.Type)
+            {
+                case FileType.RegularFile:
+                    CopyRegularFile(source, target, name, path, status);
+                    break;
+                case FileType.SymbolicLink:
+                    FileSystemCalls.CreateSymbolicLinkAt(FileSystemCalls.ReadLinkAt(source, name), target, name);
+                    CopyEntryAttributes(source, target, name, status);
+                    break;
+                case FileType.CharacterDevice or FileType.BlockDevice or FileType.Fifo or FileType.Socket:
+                    FileSystemCalls.MakeNodeAt(target, name, status.Type, OwnerOnlyFileMode, status.DeviceNumber);
+                    CopyEntryAttributes(source, target, name, status);
+                    break;
+                default:
+                    _warn($"skipped '{path}': unsupported file type {status.Type}");
+                    break;
+            }
+        }
+    }
+
+    private void CopyRegularFile(SafeFileDescriptor source, SafeFileDescriptor target, string name, string path, FileStatus status)
+    {
+        var key = (status.Device, status.Inode);
+        if (status.LinkCount > 1 && _hardlinks.TryGetValue(key, out var firstPath))
+        {
+            var slash = firstPath.LastIndexOf('/');
+            using var firstParent = FileSystemCalls.OpenInRoot(_targetRoot, firstPath[..slash], OpenFlags.Path | OpenFlags.Directory);
+            FileSystemCalls.LinkAt(firstParent, firstPath[(slash + 1)..], target, name);
+            return;
+        }
+
+        using (var input = FileSystemCalls.OpenAt(source, name, OpenFlags.ReadOnly | OpenFlags.NoFollow))
+        using (var output = FileSystemCalls.OpenAt(target, name, OpenFlags.WriteOnly | OpenFlags.Create | OpenFlags.Exclusive | OpenFlags.NoFollow, OwnerOnlyFileMode))
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+            try
+            {
+                int read;
+                while ((read = FileSystemCalls.Read(input, buffer)) > 0)
+                {
+                    FileSystemCalls.WriteAll(output, buffer.AsSpan(0, read));
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            CopyAttributes(input, output, status, removeOthers: false);
+        }
+
+        if (status.LinkCount > 1)
+        {
+            _hardlinks[key] = path;
+        }
+    }
+
+    /// <summary>Owner, mode, xattrs and times through open descriptors (regular files, directories).</summary>
+    private void CopyAttributes(SafeFileDescriptor source, SafeFileDescriptor target, FileStatus status, bool removeOthers)
+    {
+        // chown first: it clears setuid/setgid bits and security.capability.
+        FileSystemCalls.ChangeOwner(target, status.Uid, status.Gid);
+        FileSystemCalls.ChangeMode(target, status.Permissions);
+        var wanted = ExtendedAttributes.List(source).Where(n => !IsOverlayAttribute(n)).ToList();
+        if (removeOthers)
+        {
+            foreach (var name in ExtendedAttributes.List(target).Where(n => !IsOverlayAttribute(n)).Except(wanted).ToList())
+            {
+                ExtendedAttributes.Remove(ProcPath(target) + "/.", name);
+            }
+        }
+
+        foreach (var name in wanted)
+        {
+            if (ExtendedAttributes.Get(source, name) is { } value)
+            {
+                SetAttribute(() => ExtendedAttributes.Set(target, name, value), name);
+            }
+        }
+
+        FileSystemCalls.SetTimes(target, status.ModificationTime, status.ModificationTime);
+    }
+
+    /// <summary>Owner, mode, xattrs and times by name (symlinks and nodes, which can't be opened for writing).</summary>
+    private void CopyEntryAttributes(SafeFileDescriptor source, SafeFileDescriptor target, string name, FileStatus status)
+    {
+        FileSystemCalls.ChangeOwnerAt(target, name, status.Uid, status.Gid);
+        if (!status.IsSymbolicLink)
+        {
+            FileSystemCalls.ChangeModeAt(target, name, status.Permissions);
+        }
+
+        foreach (var attribute in ExtendedAttributes.ListAt(source, name).Where(n => !IsOverlayAttribute(n)))
+        {
+            if (ExtendedAttributes.GetAt(source, name, attribute) is { } value)
+            {
+                SetAttribute(() => ExtendedAttributes.SetAt(target, name, attribute, value), attribute);
+            }
+        }
+
+        FileSystemCalls.SetTimesAt(target, name, status.ModificationTime, status.ModificationTime);
+    }
+
+    private void SetAttribute(Action set, string name)
+    {
+        try
+        {
+            set();
+        }
+        catch (NativeCallException e) when (e.Errno == Errno.EOPNOTSUPP)
+        {
+            _warn($"extended attribute {name} not copied: the rootfs file system does not support it");
+        }
+    }
+
+    private static string ProcPath(SafeFileDescriptor descriptor) => "/proc/self/fd/" + descriptor.Number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
