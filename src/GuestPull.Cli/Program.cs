@@ -14,6 +14,11 @@ internal static class Program
             global.Verbose,
         };
         root.Subcommands.Add(new InspectCommand().Build(global));
+        root.Subcommands.Add(new PullCommand().Build(global));
+        foreach (var command in StoreCommands.Build(global))
+        {
+            root.Subcommands.Add(command);
+        }
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
 }

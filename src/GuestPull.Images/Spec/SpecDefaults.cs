@@ -32,7 +32,7 @@ internal static class SpecDefaults
         Mount("/proc", "proc", "proc", "nosuid", "noexec", "nodev"),
         Mount("/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k"),
         Mount("/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"),
-        Mount("/dev/shm", "shm", "tmpfs", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k"),
+        Mount("/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k"),
         Mount("/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev"),
         Mount("/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro"),
         Mount("/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", "ro"),

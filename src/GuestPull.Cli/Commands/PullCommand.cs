@@ -1,0 +1,109 @@
+using System.CommandLine;
+using GuestPull.Cli.Output;
+using GuestPull.Cli.Registry;
+using GuestPull.Images.Bundles;
+using GuestPull.Images.Pull;
+using GuestPull.Images.Spec;
+using GuestPull.Images.Store;
+using GuestPull.Oci.Model;
+using GuestPull.Oci.Registry;
+using Microsoft.Extensions.Logging;
+
+namespace GuestPull.Cli.Commands;
+
+/// <summary><c>guestpull pull</c>: pulls an image into the layer store and optionally writes an OCI bundle.</summary>
+internal sealed class PullCommand
+{
+    private readonly RegistryCommandOptions _registry = new();
+    private readonly Option<string> _root = StoreOptions.CreateRoot();
+
+    private readonly Option<string?> _bundle = new("--bundle")
+    {
+        Description = "write an OCI bundle here: rootfs/ (overlayfs of the layers) and config.json",
+        HelpName = "DIR",
+    };
+
+    private readonly Option<bool> _flatten = new("--flatten")
+    {
+        Description = "make rootfs/ a plain directory with the layers applied in order instead of an overlay mount",
+    };
+
+    private readonly Option<string?> _platform = new("--platform")
+    {
+        Description = "os/arch[/variant] to pick from an index (default: this machine's)",
+        HelpName = "OS/ARCH[/VARIANT]",
+    };
+
+    private readonly Option<int> _concurrency = new("--max-concurrent-downloads")
+    {
+        Description = "layers downloaded and unpacked at once",
+        HelpName = "N",
+        DefaultValueFactory = _ => 3,
+    };
+
+    private readonly Option<string?> _maxLayerSize = new("--max-layer-size")
+    {
+        Description = "refuse a layer whose uncompressed size exceeds this (e.g. 8G)",
+        HelpName = "SIZE",
+    };
+
+    private readonly Argument<string> _reference = new("REF")
+    {
+        Description = "image reference",
+    };
+
+    public Command Build(GlobalOptions global)
+    {
+        var command = new Command("pull", "Pull an image into the layer store (verifying every digest) and optionally write an OCI bundle")
+        {
+            _root,
+            _bundle,
+            _flatten,
+            _platform,
+            _concurrency,
+            _maxLayerSize,
+            _reference,
+        };
+        _registry.AddTo(command);
+        command.SetAction((result, ct) => CommandRunner.RunAsync(result, global, (logging, token) => RunAsync(result, logging, token), ct));
+        return command;
+    }
+
+    private async Task<int> RunAsync(ParseResult result, ILoggerFactory logging, CancellationToken cancellationToken)
+    {
+        var reference = ImageReference.Parse(result.GetValue(_reference)!);
+        var platformText = result.GetValue(_platform);
+        var platform = platformText is null ? null : Platform.Parse(platformText);
+        var concurrency = result.GetValue(_concurrency);
+        if (concurrency < 1)
+        {
+            throw new ArgumentException("--max-concurrent-downloads must be at least 1");
+        }
+
+        var maxLayerSize = result.GetValue(_maxLayerSize) is { } size ? SizeParser.Parse(size, "--max-layer-size") : Unpack.LayerApplyOptions.DefaultMaxLayerSize;
+        var bundleDirectory = result.GetValue(_bundle);
+
+        using var client = new RegistryClient(_registry.Build(result, reference), logging.CreateLogger<RegistryClient>());
+        reference = await client.QualifyAsync(reference, cancellationToken).ConfigureAwait(false);
+        await using var store = await LayerStore.OpenAsync(result.GetValue(_root)!, logging.CreateLogger<LayerStore>(), cancellationToken).ConfigureAwait(false);
+        var puller = new ImagePuller(client, store, new ImagePullOptions { MaxConcurrentLayers = concurrency, MaxLayerSize = maxLayerSize }, logging.CreateLogger<ImagePuller>());
+
+        var pulled = await PullProgressRenderer.RunAsync(progress => puller.PullAsync(reference, platform, progress, cancellationToken)).ConfigureAwait(false);
+        Console.WriteLine($"{pulled.Record.Reference} {pulled.Record.ManifestDigest} ({pulled.LayersDownloaded} layers downloaded, {pulled.LayersCached} cached)");
+
+        if (bundleDirectory is not null)
+        {
+            var writer = new BundleWriter(logging.CreateLogger<BundleWriter>());
+            var mode = result.GetValue(_flatten) ? BundleMode.Flatten : BundleMode.Overlay;
+            var bundle = await writer.CreateAsync(
+                Path.GetFullPath(bundleDirectory),
+                pulled.LayerDirectories,
+                rootfs => RuntimeSpecBuilder.Build(pulled.Image.Config, rootfs),
+                mode,
+                cancellationToken).ConfigureAwait(false);
+            Console.WriteLine($"bundle {bundle.Directory} ({bundle.Mode.ToString().ToLowerInvariant()})");
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,220 @@
+using System.Buffers;
+using GuestPull.Images.Store;
+using GuestPull.Oci.Model;
+using GuestPull.Oci.Registry;
+using GuestPull.Unpack;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GuestPull.Images.Pull;
+
+/// <summary>
+/// Pulls an image into a <see cref="LayerStore"/>. Each missing layer is streamed in one pass,
+/// network → size and digest check → decompression → DiffID hash → tar applied into a fresh
+/// temporary directory; only when both digests verify is the directory committed to the store,
+/// and any failure deletes it. Layers run in parallel, and a layer already in the store, or being
+/// pulled by another pull (in this process or another), is not downloaded again.
+/// </summary>
+public sealed class ImagePuller
+{
+    private readonly RegistryClient _registry;
+    private readonly LayerStore _store;
+    private readonly ImagePullOptions _options;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a puller.</summary>
+    public ImagePuller(RegistryClient registry, LayerStore store, ImagePullOptions? options = null, ILogger<ImagePuller>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(store);
+        _registry = registry;
+        _store = store;
+        _options = options ?? new ImagePullOptions();
+        if (_options.MaxConcurrentLayers < 1)
+        {
+            throw new ArgumentException("the layer concurrency must be at least 1", nameof(options));
+        }
+
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Pulls <paramref name="reference"/> for <paramref name="platform"/> (this machine's when null).</summary>
+    /// <param name="reference">The image.</param>
+    /// <param name="platform">The platform to pick from an index.</param>
+    /// <param name="progress">Receives per-layer progress; may be called from several threads.</param>
+    /// <param name="cancellationToken">Cancels the pull; partial layers are removed.</param>
+    public async Task<PulledImage> PullAsync(ImageReference reference, Platform? platform, Action<LayerPullProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        var image = await _registry.ResolveImageAsync(reference, platform, cancellationToken).ConfigureAwait(false);
+        var layers = image.LayersWithDiffIds.ToList();
+        foreach (var (layer, _) in layers)
+        {
+            if (!LayerDecompressor.IsSupported(layer.MediaType))
+            {
+                throw new OciFormatException($"{reference}: layer {layer.Digest} has unsupported media type {layer.MediaType}");
+            }
+        }
+
+        var downloaded = 0;
+        var cached = 0;
+        using var slots = new SemaphoreSlim(_options.MaxConcurrentLayers);
+        using var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var tasks = layers.Select(async (entry, index) =>
+        {
+            var (layer, diffId) = entry;
+            progress?.Invoke(new LayerPullProgress(index, layer, LayerPullState.Waiting, 0));
+            try
+            {
+                if (await _store.HasLayerAsync(diffId, failFast.Token).ConfigureAwait(false))
+                {
+                    Interlocked.Increment(ref cached);
+                    progress?.Invoke(new LayerPullProgress(index, layer, LayerPullState.Cached, layer.Size));
+                    return;
+                }
+
+                await slots.WaitAsync(failFast.Token).ConfigureAwait(false);
+                try
+                {
+                    var fetched = await _store.Downloads.RunOnceAsync(
+                        diffId,
+                        ct => FetchLayerAsync(reference, index, layer, diffId, progress, ct),
+                        failFast.Token).ConfigureAwait(false);
+                    if (fetched)
+                    {
+                        Interlocked.Increment(ref downloaded);
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref cached);
+                    }
+                }
+                finally
+                {
+                    slots.Release();
+                }
+
+                progress?.Invoke(new LayerPullProgress(index, layer, LayerPullState.Done, layer.Size));
+            }
+            catch
+            {
+                progress?.Invoke(new LayerPullProgress(index, layer, LayerPullState.Failed, 0));
+                await failFast.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        }).ToList();
+
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // One layer failed and cancelled its siblings: report the layer's own error, not a cancellation.
+            var first = tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault();
+            if (first is not null)
+            {
+                throw first.Rethrow();
+            }
+
+            throw;
+        }
+
+        var record = new ImageRecord
+        {
+            Reference = reference.ToString(),
+            ManifestDigest = image.ManifestDocument.Digest,
+            IndexDigest = image.Index?.Digest,
+            ConfigDigest = image.Manifest.Config.Digest,
+            Platform = image.Config.Platform.ToString(),
+            ConfigJson = System.Text.Encoding.UTF8.GetString(image.ConfigBytes.Span),
+            DiffIds = image.Config.DiffIds,
+        };
+        await _store.RecordImageAsync(record, cancellationToken).ConfigureAwait(false);
+        _logger.LogInformation("pulled {Reference} ({Digest}): {Downloaded} layers downloaded, {Cached} cached", reference, image.ManifestDocument.Digest, downloaded, cached);
+        return new PulledImage
+        {
+            Image = image,
+            Record = record,
+            LayerDirectories = image.Config.DiffIds.Select(_store.LayerPath).ToList(),
+            LayersDownloaded = downloaded,
+            LayersCached = cached,
+        };
+    }
+
+    /// <returns>True when this call downloaded the layer; false when it appeared in the store meanwhile.</returns>
+    private async Task<bool> FetchLayerAsync(ImageReference reference, int index, Descriptor layer, Digest diffId, Action<LayerPullProgress>? progress, CancellationToken cancellationToken)
+    {
+        // Another process may have committed the layer while this one waited for its lock.
+        if (await _store.HasLayerAsync(diffId, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        progress?.Invoke(new LayerPullProgress(index, layer, LayerPullState.Downloading, 0));
+        var temp = _store.CreateTempLayerDirectory();
+        try
+        {
+            LayerApplyResult result;
+            var blob = await _registry.OpenBlobAsync(reference, layer, cancellationToken).ConfigureAwait(false);
+            await using (var counted = new ProgressReportingStream(blob, bytes => progress?.Invoke(new LayerPullProgress(index, layer, LayerPullState.Downloading, bytes))))
+            {
+                try
+                {
+                    result = await LayerApplier.ApplyCompressedAsync(
+                        counted,
+                        layer.MediaType,
+                        temp,
+                        new LayerApplyOptions
+                        {
+                            WhiteoutMode = WhiteoutMode.Overlay,
+                            MaxLayerSize = _options.MaxLayerSize,
+                            DrainTrailingData = true,
+                            Warning = w => _logger.LogWarning("layer {Digest}: {Warning}", layer.Digest, w),
+                        },
+                        cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is InvalidLayerException or InvalidDataException)
+                {
+                    // A blob altered in transit or at rest usually breaks decompression before its digest
+                    // can be checked; reading the rest tells which it was, and the digest is the root cause.
+                    await DrainAsync(counted, cancellationToken).ConfigureAwait(false);
+                    throw new LayerPullException($"layer {layer.Digest} of {reference}: {ex.Message}", ex);
+                }
+
+                // Read the compressed stream to its end: that is where its size and digest are checked,
+                // and a decompressor may stop before the last bytes (padding, a second gzip member).
+                await DrainAsync(counted, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (result.DiffId != diffId.ToString())
+            {
+                throw new ContentVerificationException($"layer {layer.Digest} of {reference}: DiffID mismatch: the image config says {diffId}, the uncompressed content hashes to {result.DiffId}");
+            }
+
+            await _store.CommitLayerAsync(temp, diffId, layer.Digest, layer.MediaType, result.Bytes, cancellationToken).ConfigureAwait(false);
+            _logger.LogInformation("layer {Digest}: {Size} bytes, {Files} files, unpacked as {DiffId}", layer.Digest, layer.Size, result.Files, diffId);
+            return true;
+        }
+        catch
+        {
+            _store.AbortLayer(temp);
+            throw;
+        }
+    }
+
+    private static async Task DrainAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            while (await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
