@@ -177,6 +177,10 @@ public static class ImageBuilder
         {
             arguments.Add("--dest-compress-format=zstd");
         }
+        else if (options.Compression == LayerCompression.None)
+        {
+            arguments.Add("--dest-decompress");
+        }
 
         if (options.All)
         {

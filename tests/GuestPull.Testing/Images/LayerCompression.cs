@@ -5,4 +5,7 @@ public enum LayerCompression
 {
     Gzip,
     Zstd,
+
+    /// Uncompressed tar layers (skopeo --dest-decompress).
+    None,
 }

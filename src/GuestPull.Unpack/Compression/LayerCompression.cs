@@ -1,0 +1,14 @@
+namespace GuestPull.Unpack;
+
+/// <summary>How a layer blob is compressed.</summary>
+public enum LayerCompression
+{
+    /// <summary>A plain tar.</summary>
+    None,
+
+    /// <summary>gzip (RFC 1952), possibly several members.</summary>
+    Gzip,
+
+    /// <summary>Zstandard, possibly several frames.</summary>
+    Zstd,
+}
