@@ -1,3 +1,4 @@
+using GuestPull.Testing;
 using System.Globalization;
 using System.IO.Compression;
 using GuestPull.Linux;

@@ -1,3 +1,4 @@
+using GuestPull.Testing;
 using GuestPull.Linux;
 using GuestPull.Unpack.Tests.Helpers;
 

@@ -1,3 +1,4 @@
+using GuestPull.Testing;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using GuestPull.Unpack.Tests.Helpers;

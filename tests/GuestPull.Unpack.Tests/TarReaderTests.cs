@@ -1,3 +1,4 @@
+using GuestPull.Testing;
 using System.Formats.Tar;
 using System.Security.Cryptography;
 using System.Text;

@@ -1,3 +1,4 @@
+using GuestPull.Testing;
 using System.Security.Cryptography;
 using System.Text.Json;
 using GuestPull.Linux;

@@ -62,6 +62,24 @@ public static class ImageBuilder
         await UmociAsync(["repack", "--image", ImageRef(layoutDir, tag), bundle], cancellationToken).ConfigureAwait(false);
     }
 
+    /// Appends an uncompressed layer tar verbatim (umoci raw add-layer), for layers no repack would
+    /// write: opaque directory markers, PAX xattrs, hand-made whiteouts.
+    public static async Task AddRawLayerAsync(string layoutDir, string tag, byte[] tar, CancellationToken cancellationToken = default)
+    {
+        using var work = TempDirectory.Create("umoci-raw-layer");
+        var path = work.Combine("layer.tar");
+        await File.WriteAllBytesAsync(path, tar, cancellationToken).ConfigureAwait(false);
+        await UmociAsync(["raw", "add-layer", "--image", ImageRef(layoutDir, tag), path], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// umoci unpack (as root: owners, devices and xattrs kept) into <paramref name="bundleDir"/>; the reference
+    /// rootfs GuestPull's unpacking is compared with is <c>bundleDir/rootfs</c>.
+    public static Task UnpackAsync(string layoutDir, string tag, string bundleDir, CancellationToken cancellationToken = default)
+    {
+        string[] rootless = IsRoot() ? [] : ["--rootless"];
+        return UmociAsync(["unpack", .. rootless, "--image", ImageRef(layoutDir, tag), bundleDir], cancellationToken);
+    }
+
     /// Applies config changes with `umoci config` (same tag, a new manifest).
     public static Task ConfigAsync(string layoutDir, string tag, ImageConfigOptions config, CancellationToken cancellationToken = default)
     {

@@ -1,3 +1,5 @@
+using GuestPull.Testing;
+
 namespace GuestPull.Unpack.Tests.Helpers;
 
 /// <summary>

@@ -1,14 +1,14 @@
 using System.Globalization;
 using System.Text;
 
-namespace GuestPull.Unpack.Tests.Helpers;
+namespace GuestPull.Testing;
 
 /// <summary>
 /// Writes tar archives byte by byte, including headers no well-behaved writer would produce:
 /// arbitrary type flags, declared sizes that disagree with the data, PAX records with binary
 /// values, broken checksums, missing end markers.
 /// </summary>
-internal sealed class TarBuilder
+public sealed class TarBuilder
 {
     private readonly MemoryStream _stream = new();
 

@@ -1,8 +1,8 @@
 using System.Text;
 
-namespace GuestPull.Unpack.Tests.Helpers;
+namespace GuestPull.Testing;
 
-internal enum TarMagic
+public enum TarMagic
 {
     Ustar,
     Gnu,
@@ -10,7 +10,7 @@ internal enum TarMagic
 }
 
 /// <summary>Every field of a header block, settable to anything.</summary>
-internal sealed class TarHeaderSpec
+public sealed class TarHeaderSpec
 {
     public string Name { get; init; } = "file";
 

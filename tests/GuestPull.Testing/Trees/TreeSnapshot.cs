@@ -1,26 +1,13 @@
 using System.Security.Cryptography;
 using GuestPull.Linux;
+using Xunit;
 
-namespace GuestPull.Unpack.Tests.Helpers;
+namespace GuestPull.Testing;
 
-/// <summary>One file as a comparison sees it.</summary>
-internal sealed record TreeEntry(
-    FileType Type,
-    uint Permissions,
-    uint Uid,
-    uint Gid,
-    long Size,
-    string? Sha256,
-    string? LinkTarget,
-    ulong DeviceNumber,
-    string Xattrs)
-{
-    public override string ToString()
-        => $"{Type} {Convert.ToString(Permissions, 8)} {Uid}:{Gid} size={Size} sha={Sha256?[..12]} link={LinkTarget} rdev={DeviceNumber} xattrs=[{Xattrs}]";
-}
-
-/// <summary>A directory tree (never following symlinks): path → type, mode, owner, size, content hash, link, rdev, xattrs.</summary>
-internal sealed class TreeSnapshot
+/// A directory tree, never following symlinks: path → type, mode, owner, size, content hash, link
+/// target, device number, xattrs, hard-link group and (optionally) mtime. Used to compare what
+/// GuestPull unpacks with what umoci or containerd unpack.
+public sealed class TreeSnapshot
 {
     private TreeSnapshot(SortedDictionary<string, TreeEntry> entries)
     {
@@ -31,10 +18,23 @@ internal sealed class TreeSnapshot
 
     public TreeEntry this[string path] => Entries[path];
 
-    public static TreeSnapshot Take(string root, Func<string, bool>? includeXattr = null)
+    /// <param name="root">The tree's root (not itself an entry).</param>
+    /// <param name="includeXattr">Which xattr names count; all when null.</param>
+    /// <param name="includeModificationTimes">Whether mtimes (whole seconds) count.</param>
+    public static TreeSnapshot Take(string root, Func<string, bool>? includeXattr = null, bool includeModificationTimes = false)
     {
         var entries = new SortedDictionary<string, TreeEntry>(StringComparer.Ordinal);
-        Walk(root, string.Empty, entries, includeXattr ?? (_ => true));
+        var inodes = new Dictionary<(ulong Device, ulong Inode), List<string>>();
+        Walk(root, string.Empty, entries, inodes, includeXattr ?? (_ => true), includeModificationTimes);
+        foreach (var group in inodes.Values.Where(g => g.Count > 1))
+        {
+            var links = string.Join(',', group.Order(StringComparer.Ordinal));
+            foreach (var path in group)
+            {
+                entries[path] = entries[path] with { HardLinks = links };
+            }
+        }
+
         return new TreeSnapshot(entries);
     }
 
@@ -64,10 +64,13 @@ internal sealed class TreeSnapshot
         Assert.True(problems.Count == 0, $"{what} trees differ:\n" + string.Join('\n', problems));
     }
 
-    public static TreeEntry Describe(string path, Func<string, bool>? includeXattr = null)
+    public static TreeEntry Describe(string path, Func<string, bool>? includeXattr = null, bool includeModificationTime = false) =>
+        Describe(path, includeXattr, includeModificationTime, out _);
+
+    private static TreeEntry Describe(string path, Func<string, bool>? includeXattr, bool includeModificationTime, out FileStatus status)
     {
         using var fd = FileSystemCalls.Open(path, OpenFlags.Path | OpenFlags.NoFollow);
-        var status = FileSystemCalls.Stat(fd);
+        status = FileSystemCalls.Stat(fd);
         string? sha = null;
         string? link = null;
         if (status.Type == FileType.RegularFile)
@@ -94,20 +97,38 @@ internal sealed class TreeSnapshot
             sha,
             link,
             status.Type is FileType.CharacterDevice or FileType.BlockDevice ? status.DeviceNumber : 0,
-            xattrs);
+            xattrs,
+            includeModificationTime ? status.ModificationTime.Seconds : null);
     }
 
-    private static void Walk(string directory, string relative, SortedDictionary<string, TreeEntry> entries, Func<string, bool> includeXattr)
+    private static void Walk(
+        string directory,
+        string relative,
+        SortedDictionary<string, TreeEntry> entries,
+        Dictionary<(ulong Device, ulong Inode), List<string>> inodes,
+        Func<string, bool> includeXattr,
+        bool includeModificationTimes)
     {
         foreach (var full in Directory.EnumerateFileSystemEntries(directory))
         {
             var name = Path.GetFileName(full);
             var path = relative.Length == 0 ? name : relative + "/" + name;
-            var entry = Describe(full, includeXattr);
+            var entry = Describe(full, includeXattr, includeModificationTimes, out var status);
             entries[path] = entry;
+            if (status.Type == FileType.RegularFile && status.LinkCount > 1)
+            {
+                var key = (status.Device, status.Inode);
+                if (!inodes.TryGetValue(key, out var group))
+                {
+                    inodes[key] = group = [];
+                }
+
+                group.Add(path);
+            }
+
             if (entry.Type == FileType.Directory)
             {
-                Walk(full, path, entries, includeXattr);
+                Walk(full, path, entries, inodes, includeXattr, includeModificationTimes);
             }
         }
     }

@@ -1,0 +1,149 @@
+using System.Text;
+using System.Text.Json;
+using Grpc.Core;
+using GuestPull.Snapshotter.Protos.Snapshots;
+
+namespace GuestPull.Snapshotter.Tests;
+
+/// <summary>The proxy driver replaying what containerd's CRI unpacker sends, through the real socket.</summary>
+public sealed class ProxyDriverGrpcTests : IAsyncLifetime
+{
+    private const string ImageRef = "registry.test:5000/app:1";
+    private const string Manifest = "sha256:" + "m000000000000000000000000000000000000000000000000000000000000000";
+    private static readonly string[] LayerDigests = ["sha256:l0", "sha256:l1"];
+    private static readonly string[] ChainIds = ["sha256:c0", "sha256:c1"];
+
+    private SnapshotterServer _server = null!;
+    private Snapshots.SnapshotsClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await SnapshotterServer.StartAsync(SnapshotterDriver.Proxy);
+        _client = _server.CreateClient();
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task LayerPrepare_IsCommittedAtOnce_AnsweredAlreadyExists_AndFoundByContainerdsFilter()
+    {
+        await PullAsync();
+        for (var i = 0; i < ChainIds.Length; i++)
+        {
+            var parent = i == 0 ? "" : ChainIds[i - 1];
+            var filter = $"labels.\"containerd.io/snapshot.ref\"=={ChainIds[i]},parent==\"{parent}\"";
+            var info = Assert.Single(await ListAsync(filter));
+            Assert.Equal(Kind.Committed, info.Kind);
+            Assert.Equal(ChainIds[i], info.Name);
+            Assert.Equal(parent, info.Parent);
+            Assert.Equal("true", info.Labels["containerd.io/snapshot/nydus-proxy-mode"]);
+            Assert.Equal(LayerDigests[i], info.Labels["containerd.io/snapshot/cri.layer-digest"]);
+            Assert.Equal(ImageRef, info.Labels["containerd.io/snapshot/cri.image-ref"]);
+        }
+        // The extract keys never became snapshots.
+        Assert.Equal(2, (await ListAsync()).Count);
+        // A second pull of the same image is skipped the same way.
+        await PullAsync();
+        Assert.Equal(2, (await ListAsync()).Count);
+    }
+
+    [Fact]
+    public async Task LayerPrepare_WithoutCriLabels_FailsNamingDisableSnapshotAnnotations()
+    {
+        var request = new PrepareSnapshotRequest { Key = "k8s.io/1/extract-1 sha256:c0", Labels = { ["containerd.io/snapshot.ref"] = "sha256:c0" } };
+        var error = await Assert.ThrowsAsync<RpcException>(() => _client.PrepareAsync(request).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Contains("disable_snapshot_annotations = false", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Empty(await ListAsync());
+    }
+
+    [Fact]
+    public async Task ContainerSnapshot_OnProxyLayers_GetsTheGuestPullVolume()
+    {
+        await PullAsync();
+        var prepared = Assert.Single((await _client.PrepareAsync(new PrepareSnapshotRequest { Key = "k8s.io/9/ctr", Parent = ChainIds[^1] })).Mounts);
+        Assert.Equal("fuse.nydus-overlayfs", prepared.Type);
+        Assert.Equal("overlay", prepared.Source);
+        Assert.StartsWith("workdir=", prepared.Options[0], StringComparison.Ordinal);
+        Assert.StartsWith("upperdir=", prepared.Options[1], StringComparison.Ordinal);
+        Assert.StartsWith("lowerdir=", prepared.Options[2], StringComparison.Ordinal);
+        var option = prepared.Options[3];
+        Assert.StartsWith("io.katacontainers.volume=", option, StringComparison.Ordinal);
+
+        using var volume = JsonDocument.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(option["io.katacontainers.volume=".Length..])));
+        var root = volume.RootElement;
+        Assert.Equal("image_guest_pull", root.GetProperty("volume_type").GetString());
+        Assert.Equal(ImageRef, root.GetProperty("source").GetString());
+        var metadata = root.GetProperty("image_pull").GetProperty("metadata");
+        Assert.Equal(ImageRef, metadata.GetProperty("containerd.io/snapshot/cri.image-ref").GetString());
+        Assert.Equal(Manifest, metadata.GetProperty("containerd.io/snapshot/cri.manifest-digest").GetString());
+        Assert.Equal(string.Join(',', LayerDigests), metadata.GetProperty("containerd.io/snapshot/cri.image-layers").GetString());
+
+        var mounts = await _client.MountsAsync(new MountsRequest { Key = "k8s.io/9/ctr" });
+        Assert.Equal(prepared, Assert.Single(mounts.Mounts));
+    }
+
+    [Fact]
+    public async Task ViewOnProxyLayers_CarriesNoVolume()
+    {
+        await PullAsync();
+        var view = Assert.Single((await _client.ViewAsync(new ViewSnapshotRequest { Key = "k8s.io/9/view", Parent = ChainIds[^1] })).Mounts);
+        Assert.Equal("overlay", view.Type);
+        Assert.DoesNotContain(view.Options, option => option.StartsWith("io.katacontainers.volume=", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task NormallyUnpackedImage_KeepsOrdinaryOverlayMounts()
+    {
+        // ctr-style unpack: no snapshot.ref label, containerd writes the layer and commits it.
+        await _client.PrepareAsync(new PrepareSnapshotRequest { Key = "default/1/extract" });
+        await _client.CommitAsync(new CommitSnapshotRequest { Key = "default/1/extract", Name = "default/2/sha256:plain" });
+        var mount = Assert.Single((await _client.PrepareAsync(new PrepareSnapshotRequest { Key = "default/3/ctr", Parent = "default/2/sha256:plain" })).Mounts);
+        Assert.Equal("overlay", mount.Type);
+        Assert.DoesNotContain(mount.Options, option => option.StartsWith("io.katacontainers.volume=", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ProxyLayers_CanBeRemovedLeafFirst_LikeContainerdsGc()
+    {
+        await PullAsync();
+        var error = await Assert.ThrowsAsync<RpcException>(() => _client.RemoveAsync(new RemoveSnapshotRequest { Key = ChainIds[0] }).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        await _client.RemoveAsync(new RemoveSnapshotRequest { Key = ChainIds[1] });
+        await _client.RemoveAsync(new RemoveSnapshotRequest { Key = ChainIds[0] });
+        await _client.CleanupAsync(new CleanupRequest());
+        Assert.Empty(await ListAsync());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_server.Root, "snapshots")));
+    }
+
+    // What containerd's unpacker does per layer: Stat the chainID, Prepare with the CRI labels, and
+    // on AlreadyExists look the committed snapshot up by label and parent.
+    private async Task PullAsync()
+    {
+        for (var i = 0; i < ChainIds.Length; i++)
+        {
+            var parent = i == 0 ? "" : ChainIds[i - 1];
+            var request = new PrepareSnapshotRequest { Key = $"k8s.io/{i}/extract-{Guid.NewGuid():N} {ChainIds[i]}", Parent = parent };
+            request.Labels["containerd.io/snapshot.ref"] = ChainIds[i];
+            request.Labels["containerd.io/snapshot/cri.image-ref"] = ImageRef;
+            request.Labels["containerd.io/snapshot/cri.layer-digest"] = LayerDigests[i];
+            request.Labels["containerd.io/snapshot/cri.manifest-digest"] = Manifest;
+            request.Labels["containerd.io/snapshot/cri.image-layers"] = string.Join(',', LayerDigests.Skip(i));
+            var error = await Assert.ThrowsAsync<RpcException>(() => _client.PrepareAsync(request).ResponseAsync);
+            Assert.Equal(StatusCode.AlreadyExists, error.StatusCode);
+        }
+    }
+
+    private async Task<List<Info>> ListAsync(params string[] filters)
+    {
+        var request = new ListSnapshotsRequest();
+        request.Filters.Add(filters);
+        using var call = _client.List(request);
+        var infos = new List<Info>();
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            infos.AddRange(call.ResponseStream.Current.Info);
+        }
+        return infos;
+    }
+}

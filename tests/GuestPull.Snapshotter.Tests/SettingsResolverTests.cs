@@ -1,0 +1,112 @@
+using GuestPull.Snapshotter.Hosting;
+using GuestPull.Testing;
+using Microsoft.Extensions.Logging;
+
+namespace GuestPull.Snapshotter.Tests;
+
+public sealed class SettingsResolverTests : IDisposable
+{
+    // nydus-snapshotter's misc/snapshotter/config-proxy.toml, as the seed installs it.
+    private const string NydusProxyConfig = """
+        version = 1
+        root = "/var/lib/containerd/io.containerd.snapshotter.v1.nydus"
+        address = "/run/containerd-nydus/containerd-nydus-grpc.sock"
+        daemon_mode = "none"
+
+        [daemon]
+        fs_driver = "proxy"
+
+        [snapshot]
+        enable_kata_volume = true
+        """;
+
+    private readonly TempDirectory _directory = TempDirectory.Create("snapshotter-config");
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task NydusConfigProxyToml_IsAcceptedAsIs()
+    {
+        var settings = await ResolveAsync(NydusProxyConfig, new SnapshotterOptions());
+        Assert.Equal("/var/lib/containerd/io.containerd.snapshotter.v1.nydus", settings.Root);
+        Assert.Equal("/run/containerd-nydus/containerd-nydus-grpc.sock", settings.Address);
+        Assert.Equal(SnapshotterDriver.Proxy, settings.Driver);
+        Assert.Empty(settings.Warnings);
+    }
+
+    [Fact]
+    public async Task Flags_OverrideTheFile()
+    {
+        var settings = await ResolveAsync(NydusProxyConfig, new SnapshotterOptions
+        {
+            Root = "/srv/root",
+            Address = "/srv/gp.sock",
+            FsDriver = "overlayfs",
+            LogLevel = "debug",
+            LogToStdout = true,
+        });
+        Assert.Equal("/srv/root", settings.Root);
+        Assert.Equal("/srv/gp.sock", settings.Address);
+        Assert.Equal(SnapshotterDriver.Overlayfs, settings.Driver);
+        Assert.Equal(LogLevel.Debug, settings.LogLevel);
+        Assert.True(settings.LogToStdout);
+    }
+
+    [Fact]
+    public async Task Defaults_WithoutFileOrFlags()
+    {
+        var settings = await SettingsResolver.ResolveAsync(new SnapshotterOptions(), CancellationToken.None);
+        Assert.Equal(SnapshotterOptions.DefaultRoot, settings.Root);
+        Assert.Equal(SnapshotterOptions.DefaultAddress, settings.Address);
+        Assert.Equal(SnapshotterDriver.Proxy, settings.Driver);
+        Assert.Equal(LogLevel.Information, settings.LogLevel);
+    }
+
+    [Fact]
+    public async Task UnknownKeys_AreWarnedAbout()
+    {
+        var settings = await ResolveAsync("cleanup_on_close = true\n" + NydusProxyConfig + "\n[remote]\nconvert_vpc_registry = false\n", new SnapshotterOptions());
+        Assert.Contains(settings.Warnings, warning => warning.Contains("'cleanup_on_close'", StringComparison.Ordinal));
+        Assert.Contains(settings.Warnings, warning => warning.Contains("'remote'", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("version = 2", "'version'")]
+    [InlineData("root = 5", "'root'")]
+    [InlineData("daemon_mode = \"dedicated\"", "'daemon_mode'")]
+    [InlineData("[daemon]\nfs_driver = \"fusedev\"", "'daemon.fs_driver'")]
+    [InlineData("[snapshot]\nenable_kata_volume = \"yes\"", "'snapshot.enable_kata_volume'")]
+    [InlineData("[log]\nlevel = \"loud\"", "'log.level'")]
+    [InlineData("root = \"relative/dir\"", "root")]
+    [InlineData("this is not toml", "not valid TOML")]
+    public async Task InvalidValues_AreRefusedNamingTheKey(string toml, string named)
+    {
+        var error = await Assert.ThrowsAsync<SnapshotterConfigurationException>(() => ResolveAsync(toml, new SnapshotterOptions()));
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvalidFlag_IsRefusedNamingTheFlag()
+    {
+        var error = await Assert.ThrowsAsync<SnapshotterConfigurationException>(() =>
+            SettingsResolver.ResolveAsync(new SnapshotterOptions { FsDriver = "nodev" }, CancellationToken.None));
+        Assert.Contains("--fs-driver", error.Message, StringComparison.Ordinal);
+    }
+
+    private async Task<SnapshotterSettings> ResolveAsync(string toml, SnapshotterOptions flags)
+    {
+        var path = _directory.Combine("config.toml");
+        await File.WriteAllTextAsync(path, toml);
+        return await SettingsResolver.ResolveAsync(
+            new SnapshotterOptions
+            {
+                ConfigFile = path,
+                Root = flags.Root,
+                Address = flags.Address,
+                FsDriver = flags.FsDriver,
+                LogLevel = flags.LogLevel,
+                LogToStdout = flags.LogToStdout,
+            },
+            CancellationToken.None);
+    }
+}
