@@ -8,17 +8,15 @@ internal static class Program
     public static async Task<int> Main(string[] args)
     {
         var global = new GlobalOptions();
-        var root = new RootCommand("guestpull: guest image pull for confidential containers (Kata Containers compatible)")
-        {
-            global.LogLevel,
-            global.Verbose,
-        };
+        var root = new RootCommand("guestpull: guest image pull for confidential containers (Kata Containers compatible)");
         root.Subcommands.Add(new InspectCommand().Build(global));
         root.Subcommands.Add(new PullCommand().Build(global));
+        root.Subcommands.Add(SnapshotterCommand.Build());
         foreach (var command in StoreCommands.Build(global))
         {
             root.Subcommands.Add(command);
         }
+
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
 }

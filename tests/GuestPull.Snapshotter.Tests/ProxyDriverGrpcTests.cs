@@ -48,6 +48,24 @@ public sealed class ProxyDriverGrpcTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ConcurrentPullsOfTheSameLayer_AllSeeAlreadyExists_AndMakeOneSnapshot()
+    {
+        var pulls = Enumerable.Range(0, 20).Select(i => Task.Run(async () =>
+        {
+            var request = new PrepareSnapshotRequest { Key = $"ns{i}/1/extract-{i} {ChainIds[0]}" };
+            request.Labels["containerd.io/snapshot.ref"] = ChainIds[0];
+            request.Labels["containerd.io/snapshot/cri.layer-digest"] = LayerDigests[0];
+            request.Labels["containerd.io/snapshot/cri.image-ref"] = ImageRef;
+            var error = await Assert.ThrowsAsync<RpcException>(() => _client.PrepareAsync(request).ResponseAsync);
+            Assert.Equal(StatusCode.AlreadyExists, error.StatusCode);
+        }));
+        await Task.WhenAll(pulls);
+        var info = Assert.Single(await ListAsync());
+        Assert.Equal(ChainIds[0], info.Name);
+        Assert.Single(Directory.EnumerateDirectories(Path.Combine(_server.Root, "snapshots")));
+    }
+
+    [Fact]
     public async Task LayerPrepare_WithoutCriLabels_FailsNamingDisableSnapshotAnnotations()
     {
         var request = new PrepareSnapshotRequest { Key = "k8s.io/1/extract-1 sha256:c0", Labels = { ["containerd.io/snapshot.ref"] = "sha256:c0" } };

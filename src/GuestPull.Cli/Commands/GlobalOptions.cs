@@ -10,14 +10,19 @@ internal sealed class GlobalOptions
     {
         Description = "least severe log level written to stderr",
         DefaultValueFactory = _ => Microsoft.Extensions.Logging.LogLevel.Warning,
-        Recursive = true,
     };
 
     public Option<bool> Verbose { get; } = new("--verbose", "-v")
     {
         Description = "same as --log-level Debug",
-        Recursive = true,
     };
+
+    /// <summary>Adds the options to a command (not to the root: the daemons have their own --log-level).</summary>
+    public void AddTo(Command command)
+    {
+        command.Options.Add(LogLevel);
+        command.Options.Add(Verbose);
+    }
 
     public LogLevel GetLevel(ParseResult result) =>
         result.GetValue(Verbose) ? Microsoft.Extensions.Logging.LogLevel.Debug : result.GetValue(LogLevel);

@@ -65,6 +65,7 @@ internal sealed class PullCommand
             _reference,
         };
         _registry.AddTo(command);
+        global.AddTo(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(result, global, (logging, token) => RunAsync(result, logging, token), ct));
         return command;
     }

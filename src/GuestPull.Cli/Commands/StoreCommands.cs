@@ -14,11 +14,20 @@ internal static class StoreCommands
 {
     public static IEnumerable<Command> Build(GlobalOptions global)
     {
-        yield return Images(global);
-        yield return RemoveImage(global);
-        yield return Prune(global);
-        yield return BundleCommand(global, "umount", "Unmount a bundle's rootfs (the bundle stays)", (writer, dir, ct) => writer.UnmountAsync(dir, ct), "unmounted");
-        yield return BundleCommand(global, "rm-bundle", "Unmount and delete a bundle written by pull --bundle (refuses any other directory)", (writer, dir, ct) => writer.RemoveAsync(dir, ct), "removed");
+        Command[] commands =
+        [
+            Images(global),
+            RemoveImage(global),
+            Prune(global),
+            BundleCommand(global, "umount", "Unmount a bundle's rootfs (the bundle stays)", (writer, dir, ct) => writer.UnmountAsync(dir, ct), "unmounted"),
+            BundleCommand(global, "rm-bundle", "Unmount and delete a bundle written by pull --bundle (refuses any other directory)", (writer, dir, ct) => writer.RemoveAsync(dir, ct), "removed"),
+        ];
+        foreach (var command in commands)
+        {
+            global.AddTo(command);
+        }
+
+        return commands;
     }
 
     private static Command Images(GlobalOptions global)

@@ -25,8 +25,6 @@ internal sealed partial class SnapshotManager
         _logger = logger;
     }
 
-    public SnapshotterDriver Driver => _driver;
-
     public async Task<IReadOnlyList<MountSpec>> PrepareAsync(
         string key, string? parent, IReadOnlyDictionary<string, string>? labels, CancellationToken cancellationToken)
     {
