@@ -12,6 +12,7 @@ internal static class Program
         root.Subcommands.Add(new InspectCommand().Build(global));
         root.Subcommands.Add(new PullCommand().Build(global));
         root.Subcommands.Add(SnapshotterCommand.Build());
+        root.Subcommands.Add(AgentCommand.Build(global));
         foreach (var command in StoreCommands.Build(global))
         {
             root.Subcommands.Add(command);

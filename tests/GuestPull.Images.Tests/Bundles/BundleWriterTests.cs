@@ -49,8 +49,8 @@ public sealed class BundleWriterTests : IAsyncLifetime
         Assert.Equal(BundleMode.Flatten, flatten.Mode);
         Assert.False(Mounts.IsMountPoint(flatten.RootfsPath));
 
-        var merged = TreeSnapshot.Take(overlay.RootfsPath);
-        var flat = TreeSnapshot.Take(flatten.RootfsPath);
+        var merged = TreeListing.Take(overlay.RootfsPath);
+        var flat = TreeListing.Take(flatten.RootfsPath);
 
         Assert.Equal(merged, flat);
         Assert.Equal(File.GetUnixFileMode(overlay.RootfsPath), File.GetUnixFileMode(flatten.RootfsPath));
@@ -65,8 +65,8 @@ public sealed class BundleWriterTests : IAsyncLifetime
         var flatten = await _writer.CreateAsync(Track(_temp.Combine("repeated-flatten")), repeated, new JsonObject(), BundleMode.Flatten);
 
         Assert.Equal(BundleMode.Overlay, overlay.Mode);
-        var tree = TreeSnapshot.Take(overlay.RootfsPath);
-        Assert.Equal(tree, TreeSnapshot.Take(flatten.RootfsPath));
+        var tree = TreeListing.Take(overlay.RootfsPath);
+        Assert.Equal(tree, TreeListing.Take(flatten.RootfsPath));
         Assert.Contains("/gone.txt", tree.Keys);
         Assert.Equal("shell", await File.ReadAllTextAsync(Path.Combine(overlay.RootfsPath, "bin", "sh")));
     }
@@ -77,7 +77,7 @@ public sealed class BundleWriterTests : IAsyncLifetime
     public async Task TheRootfsHasTheLayersAppliedInOrder(BundleMode mode)
     {
         var bundle = await CreateAsync("applied", mode);
-        var tree = TreeSnapshot.Take(bundle.RootfsPath);
+        var tree = TreeListing.Take(bundle.RootfsPath);
         string At(string path) => tree.TryGetValue(path, out var line) ? line : throw new Xunit.Sdk.XunitException($"{path} missing; tree: {string.Join('\n', tree.Keys)}");
 
         Assert.DoesNotContain("/gone.txt", tree.Keys);
@@ -123,7 +123,7 @@ public sealed class BundleWriterTests : IAsyncLifetime
     [Fact]
     public async Task RemoveUnmountsAndDeletesButLeavesTheLayersAlone()
     {
-        var before = _layers.Select(TreeSnapshot.Take).ToList();
+        var before = _layers.Select(TreeListing.Take).ToList();
         var bundle = await CreateAsync("removed", BundleMode.Overlay);
         await File.WriteAllTextAsync(Path.Combine(bundle.RootfsPath, "written-by-container"), "x");
         File.Delete(Path.Combine(bundle.RootfsPath, "bin", "sh"));
@@ -132,7 +132,7 @@ public sealed class BundleWriterTests : IAsyncLifetime
 
         Assert.False(Directory.Exists(bundle.Directory));
         Assert.False(Mounts.IsMountPoint(bundle.RootfsPath));
-        Assert.Equal(before, _layers.Select(TreeSnapshot.Take).ToList());
+        Assert.Equal(before, _layers.Select(TreeListing.Take).ToList());
         await _writer.RemoveAsync(bundle.Directory);
     }
 
@@ -204,7 +204,7 @@ public sealed class BundleWriterTests : IAsyncLifetime
             Assert.Equal("flatten\n", await File.ReadAllTextAsync(Path.Combine(bundle.Directory, BundleWriter.MarkerFileName)));
             Assert.False(Directory.Exists(Path.Combine(bundle.Directory, "upper")));
             var reference = await CreateAsync("reference", BundleMode.Overlay);
-            Assert.Equal(TreeSnapshot.Take(reference.RootfsPath), TreeSnapshot.Take(bundle.RootfsPath));
+            Assert.Equal(TreeListing.Take(reference.RootfsPath), TreeListing.Take(bundle.RootfsPath));
             await _writer.RemoveAsync(bundle.Directory);
         }
         finally

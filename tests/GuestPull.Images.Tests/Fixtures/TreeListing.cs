@@ -5,7 +5,7 @@ using GuestPull.Linux;
 namespace GuestPull.Images.Tests.Fixtures;
 
 /// Everything observable about a directory tree, one line per path, for comparing trees.
-internal static class TreeSnapshot
+internal static class TreeListing
 {
     public static SortedDictionary<string, string> Take(string root)
     {

@@ -1,0 +1,11 @@
+namespace GuestPull.Agent;
+
+/// <summary>What <c>guestpull agent</c> is started with.</summary>
+public sealed class AgentOptions
+{
+    /// <summary>The ttrpc address to serve, <c>unix:///path</c> or a plain path.</summary>
+    public required string Listen { get; init; }
+
+    /// <summary>The agent's TOML configuration file; null for the defaults.</summary>
+    public string? ConfigFile { get; init; }
+}

@@ -1,0 +1,44 @@
+namespace GuestPull.Agent.Configuration;
+
+/// <summary>The agent's resolved configuration.</summary>
+internal sealed record AgentSettings
+{
+    public const string DefaultImageRoot = "/run/kata-containers/image";
+    public const string DefaultBundleRoot = "/run/kata-containers";
+    public const string DefaultRuncRoot = "/run/guestpull-agent/runc";
+    public const string DefaultRuncPath = "runc";
+    public const int DefaultPullTimeoutSeconds = 1200;
+    public const int DefaultPullConcurrency = 3;
+
+    /// <summary>Where the layer store lives (Kata: /run/kata-containers/image).</summary>
+    public string ImageRoot { get; init; } = DefaultImageRoot;
+
+    /// <summary>Where bundles go: <c>&lt;bundle_root&gt;/&lt;container id&gt;</c>.</summary>
+    public string BundleRoot { get; init; } = DefaultBundleRoot;
+
+    /// <summary>registries.conf; null for the containers-registries defaults.</summary>
+    public string? RegistriesConf { get; init; }
+
+    /// <summary>auth.json; null for the default locations.</summary>
+    public string? AuthFile { get; init; }
+
+    /// <summary>host:port registries reached over plain HTTP.</summary>
+    public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
+
+    /// <summary>containers-policy.json; accepted, not enforced until signature verification lands.</summary>
+    public string? Policy { get; init; }
+
+    public int PullConcurrency { get; init; } = DefaultPullConcurrency;
+
+    public TimeSpan PullTimeout { get; init; } = TimeSpan.FromSeconds(DefaultPullTimeoutSeconds);
+
+    public string RuncPath { get; init; } = DefaultRuncPath;
+
+    public string RuncRoot { get; init; } = DefaultRuncRoot;
+
+    /// <summary>The static binary the built-in pause bundle runs (as <c>busybox sleep infinity</c>).</summary>
+    public string PauseBinary { get; init; } = "/bin/busybox";
+
+    /// <summary>Unknown keys, for the log.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}

@@ -1,0 +1,141 @@
+using System.Globalization;
+using GuestPull.Agent.Configuration;
+using GuestPull.Images.Pull;
+using GuestPull.Images.Store;
+using GuestPull.Oci.Model;
+using GuestPull.Oci.Registry;
+using GuestPull.Oci.Registry.Auth;
+using GuestPull.Oci.Registry.Configuration;
+using GuestPull.Ttrpc;
+using Microsoft.Extensions.Logging;
+
+namespace GuestPull.Agent.Storage;
+
+/// <summary>
+/// Pulls container images inside the guest into the layer store (issue 3's pipeline), under the
+/// configured time limit, and turns pull failures into ttrpc statuses that name the image.
+/// </summary>
+internal sealed partial class GuestImageService : IDisposable
+{
+    private readonly RegistryClient _registry;
+    private readonly LayerStore _store;
+    private readonly ImagePuller _puller;
+    private readonly TimeSpan _timeout;
+    private readonly ILogger _logger;
+
+    public GuestImageService(AgentSettings settings, LayerStore store, ILoggerFactory logging)
+    {
+        var registries = RegistriesConfiguration.Load(settings.RegistriesConf).WithInsecureRegistries(settings.InsecureRegistries);
+        _registry = new RegistryClient(
+            new RegistryClientOptions { Registries = registries, AuthFile = AuthFile.Load(settings.AuthFile) },
+            logging.CreateLogger<RegistryClient>());
+        _store = store;
+        _puller = new ImagePuller(
+            _registry,
+            store,
+            new ImagePullOptions { MaxConcurrentLayers = settings.PullConcurrency },
+            logging.CreateLogger<ImagePuller>());
+        _timeout = settings.PullTimeout;
+        _logger = logging.CreateLogger("GuestPull.Agent.Images");
+    }
+
+    /// <summary>
+    /// Makes the image available in the store. The registry is always asked for the manifest (a
+    /// tag may have moved); when it is the one recorded for this reference and every layer is
+    /// still in the store, nothing else is fetched — not even the config blob.
+    /// </summary>
+    public async Task<GuestImage> PullAsync(string imageName, CancellationToken cancellationToken)
+    {
+        ImageReference reference;
+        try
+        {
+            reference = ImageReference.Parse(imageName);
+        }
+        catch (FormatException ex)
+        {
+            throw new TtrpcException(TtrpcStatusCode.InvalidArgument, $"image name \"{imageName}\" is not a valid reference: {ex.Message}");
+        }
+
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(_timeout);
+        LogPulling(_logger, reference.ToString());
+        try
+        {
+            if (await TryCachedAsync(reference, limit.Token).ConfigureAwait(false) is { } cached)
+            {
+                LogCached(_logger, reference.ToString());
+                return cached;
+            }
+
+            var pulled = await _puller.PullAsync(reference, platform: null, progress: null, limit.Token).ConfigureAwait(false);
+            LogPulled(_logger, reference.ToString(), pulled.LayersDownloaded, pulled.LayersCached);
+            return new GuestImage(pulled.Image.Config, pulled.LayerDirectories, FromCache: false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && limit.IsCancellationRequested)
+        {
+            throw new TtrpcException(
+                TtrpcStatusCode.DeadlineExceeded,
+                $"pulling image \"{imageName}\" did not finish within the pull timeout of {_timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not TtrpcException)
+        {
+            throw new TtrpcException(StatusOf(ex), $"pulling image \"{imageName}\" failed: {ex.Message}", details: null, innerException: ex);
+        }
+    }
+
+    public void Dispose() => _registry.Dispose();
+
+    private async Task<GuestImage?> TryCachedAsync(ImageReference reference, CancellationToken cancellationToken)
+    {
+        var record = await _store.GetImageAsync(reference.ToString(), cancellationToken).ConfigureAwait(false);
+        if (record is null)
+        {
+            return null;
+        }
+
+        var manifest = await _registry.GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
+        if (manifest.Document.Digest != (record.IndexDigest ?? record.ManifestDigest))
+        {
+            return null;
+        }
+
+        foreach (var diffId in record.DiffIds)
+        {
+            if (!await _store.HasLayerAsync(diffId, cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+        }
+
+        var config = ImageConfig.Parse(System.Text.Encoding.UTF8.GetBytes(record.ConfigJson));
+        return new GuestImage(config, [.. record.DiffIds.Select(_store.LayerPath)], FromCache: true);
+    }
+
+    private static TtrpcStatusCode StatusOf(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            switch (current)
+            {
+                case RegistryException { IsNotFound: true }:
+                case PlatformNotFoundException:
+                    return TtrpcStatusCode.NotFound;
+                case RegistryAuthenticationException:
+                    return TtrpcStatusCode.PermissionDenied;
+                case ContentVerificationException:
+                    return TtrpcStatusCode.DataLoss;
+            }
+        }
+
+        return TtrpcStatusCode.Unknown;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "guestpull: agent: pulling {Image}")]
+    private static partial void LogPulling(ILogger logger, string image);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "guestpull: agent: {Image} is unchanged in the registry and cached: nothing to download")]
+    private static partial void LogCached(ILogger logger, string image);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "guestpull: agent: pulled {Image} ({Downloaded} layers downloaded, {Cached} cached)")]
+    private static partial void LogPulled(ILogger logger, string image, int downloaded, int cached);
+}

@@ -1,0 +1,97 @@
+using GuestPull.Agent.Configuration;
+using GuestPull.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GuestPull.Agent.Tests;
+
+public sealed class ConfigurationTests
+{
+    [Fact]
+    public void EveryKey_IsRead()
+    {
+        var settings = AgentConfigParser.Parse("""
+            image_root = "/srv/image"
+            bundle_root = "/srv/bundles/"
+            registries_conf = "/etc/agent/registries.conf"
+            auth_file = "/etc/agent/auth.json"
+            policy = "/etc/agent/policy.json"
+            insecure_registries = ["10.0.0.1:5000", "registry.local"]
+            pull_concurrency = 5
+            pull_timeout_seconds = 30
+            runc_path = "/usr/local/sbin/runc"
+            runc_root = "/run/agent-runc"
+            pause_binary = "/opt/busybox"
+            """, "agent.toml");
+
+        Assert.Equal("/srv/image", settings.ImageRoot);
+        Assert.Equal("/srv/bundles", settings.BundleRoot);
+        Assert.Equal("/etc/agent/registries.conf", settings.RegistriesConf);
+        Assert.Equal("/etc/agent/auth.json", settings.AuthFile);
+        Assert.Equal("/etc/agent/policy.json", settings.Policy);
+        Assert.Equal(["10.0.0.1:5000", "registry.local"], settings.InsecureRegistries);
+        Assert.Equal(5, settings.PullConcurrency);
+        Assert.Equal(TimeSpan.FromSeconds(30), settings.PullTimeout);
+        Assert.Equal("/usr/local/sbin/runc", settings.RuncPath);
+        Assert.Equal("/run/agent-runc", settings.RuncRoot);
+        Assert.Equal("/opt/busybox", settings.PauseBinary);
+        Assert.Empty(settings.Warnings);
+    }
+
+    [Fact]
+    public void Defaults_AreKatasPaths()
+    {
+        var settings = AgentConfigParser.Parse(string.Empty, "empty.toml");
+        Assert.Equal("/run/kata-containers/image", settings.ImageRoot);
+        Assert.Equal("/run/kata-containers", settings.BundleRoot);
+        Assert.Equal(TimeSpan.FromSeconds(1200), settings.PullTimeout);
+    }
+
+    [Fact]
+    public void UnknownKey_IsWarnedAbout()
+    {
+        var settings = AgentConfigParser.Parse("image_root = \"/srv/image\"\nshared_fs = \"virtio-fs\"\n", "agent.toml");
+        Assert.Equal("agent.toml: ignoring unknown key 'shared_fs'", Assert.Single(settings.Warnings));
+    }
+
+    [Theory]
+    [InlineData("pull_timeout_seconds = 0", "'pull_timeout_seconds' must be an integer from 1 to 86400, got 0")]
+    [InlineData("pull_concurrency = \"four\"", "'pull_concurrency' must be an integer from 1 to 64, got \"four\"")]
+    [InlineData("image_root = \"relative/dir\"", "'image_root' must be an absolute path, got \"relative/dir\"")]
+    [InlineData("bundle_root = 3", "'bundle_root' must be a non-empty string, got 3")]
+    [InlineData("insecure_registries = \"host:5000\"", "'insecure_registries' must be an array")]
+    [InlineData("insecure_registries = [\"http://host:5000\"]", "'insecure_registries' entries must be \"host[:port]\" strings, got \"http://host:5000\"")]
+    [InlineData("runc_path = \"\"", "'runc_path' must be a non-empty string")]
+    [InlineData("image_root = ", "is not valid TOML")]
+    public void InvalidValue_IsRefused_NamingTheKey(string toml, string message)
+    {
+        var error = Assert.Throws<AgentConfigurationException>(() => AgentConfigParser.Parse(toml, "agent.toml"));
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("agent", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_RefusesAMissingPolicyFile_NamingTheKey()
+    {
+        using var directory = TempDirectory.Create("agent-config");
+        var config = directory.Combine("agent.toml");
+        await File.WriteAllTextAsync(config, $"""
+            image_root = "{directory.Combine("image")}"
+            bundle_root = "{directory.Combine("bundles")}"
+            runc_root = "{directory.Combine("runc")}"
+            policy = "{directory.Combine("absent-policy.json")}"
+            """);
+        var options = new AgentOptions { Listen = "unix://" + directory.Combine("agent.sock"), ConfigFile = config };
+        var error = await Assert.ThrowsAsync<AgentConfigurationException>(() => AgentHost.RunAsync(options, NullLoggerFactory.Instance, CancellationToken.None));
+        Assert.Contains("'policy'", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(directory.Combine("agent.sock")), "nothing listens after a refused start");
+    }
+
+    [Fact]
+    public async Task Start_RefusesAnUnreadableConfigFile()
+    {
+        using var directory = TempDirectory.Create("agent-config");
+        var options = new AgentOptions { Listen = "unix://" + directory.Combine("agent.sock"), ConfigFile = directory.Combine("missing.toml") };
+        var error = await Assert.ThrowsAsync<AgentConfigurationException>(() => AgentHost.RunAsync(options, NullLoggerFactory.Instance, CancellationToken.None));
+        Assert.Contains("missing.toml", error.Message, StringComparison.Ordinal);
+    }
+}
