@@ -13,12 +13,6 @@ internal sealed class InspectCommand
 {
     private readonly RegistryCommandOptions _registry = new();
 
-    private readonly Option<string?> _platform = new("--platform")
-    {
-        Description = "os/arch[/variant] to pick from an index (default: this machine's)",
-        HelpName = "OS/ARCH[/VARIANT]",
-    };
-
     private readonly Option<bool> _raw = new("--raw")
     {
         Description = "print the manifest (or index) bytes exactly as the registry served them",
@@ -30,20 +24,13 @@ internal sealed class InspectCommand
         DefaultValueFactory = _ => "text",
     };
 
-    private readonly Argument<string> _reference = new("REF")
-    {
-        Description = "image reference, e.g. busybox, registry:5000/app:1.0 or repo@sha256:…",
-    };
-
     public Command Build(GlobalOptions global)
     {
         _format.AcceptOnlyFromAmong("text", "json");
         var command = new Command("inspect", "Show an image's manifest digest, platform, config and layers (no layer is downloaded)")
         {
-            _platform,
             _raw,
             _format,
-            _reference,
         };
         _registry.AddTo(command);
         global.AddTo(command);
@@ -53,11 +40,9 @@ internal sealed class InspectCommand
 
     private async Task<int> RunAsync(ParseResult result, ILoggerFactory logging, CancellationToken cancellationToken)
     {
-        var reference = ImageReference.Parse(result.GetValue(_reference)!);
-        var platformText = result.GetValue(_platform);
-        var platform = platformText is null ? null : Platform.Parse(platformText);
-        using var client = new RegistryClient(_registry.Build(result, reference), logging.CreateLogger<RegistryClient>());
-        reference = await client.QualifyAsync(reference, cancellationToken).ConfigureAwait(false);
+        var platform = _registry.GetPlatform(result);
+        var (client, reference) = await _registry.ConnectAsync(result, logging, cancellationToken).ConfigureAwait(false);
+        using var disposeClient = client;
 
         if (result.GetValue(_raw))
         {

@@ -28,12 +28,6 @@ internal sealed class PullCommand
         Description = "make rootfs/ a plain directory with the layers applied in order instead of an overlay mount",
     };
 
-    private readonly Option<string?> _platform = new("--platform")
-    {
-        Description = "os/arch[/variant] to pick from an index (default: this machine's)",
-        HelpName = "OS/ARCH[/VARIANT]",
-    };
-
     private readonly Option<int> _concurrency = new("--max-concurrent-downloads")
     {
         Description = "layers downloaded and unpacked at once",
@@ -47,11 +41,6 @@ internal sealed class PullCommand
         HelpName = "SIZE",
     };
 
-    private readonly Argument<string> _reference = new("REF")
-    {
-        Description = "image reference",
-    };
-
     public Command Build(GlobalOptions global)
     {
         var command = new Command("pull", "Pull an image into the layer store (verifying every digest) and optionally write an OCI bundle")
@@ -59,10 +48,8 @@ internal sealed class PullCommand
             _root,
             _bundle,
             _flatten,
-            _platform,
             _concurrency,
             _maxLayerSize,
-            _reference,
         };
         _registry.AddTo(command);
         global.AddTo(command);
@@ -72,9 +59,7 @@ internal sealed class PullCommand
 
     private async Task<int> RunAsync(ParseResult result, ILoggerFactory logging, CancellationToken cancellationToken)
     {
-        var reference = ImageReference.Parse(result.GetValue(_reference)!);
-        var platformText = result.GetValue(_platform);
-        var platform = platformText is null ? null : Platform.Parse(platformText);
+        var platform = _registry.GetPlatform(result);
         var concurrency = result.GetValue(_concurrency);
         if (concurrency < 1)
         {
@@ -84,8 +69,8 @@ internal sealed class PullCommand
         var maxLayerSize = result.GetValue(_maxLayerSize) is { } size ? SizeParser.Parse(size, "--max-layer-size") : Unpack.LayerApplyOptions.DefaultMaxLayerSize;
         var bundleDirectory = result.GetValue(_bundle);
 
-        using var client = new RegistryClient(_registry.Build(result, reference), logging.CreateLogger<RegistryClient>());
-        reference = await client.QualifyAsync(reference, cancellationToken).ConfigureAwait(false);
+        var (client, reference) = await _registry.ConnectAsync(result, logging, cancellationToken).ConfigureAwait(false);
+        using var disposeClient = client;
         await using var store = await LayerStore.OpenAsync(result.GetValue(_root)!, logging.CreateLogger<LayerStore>(), cancellationToken).ConfigureAwait(false);
         var puller = new ImagePuller(client, store, new ImagePullOptions { MaxConcurrentLayers = concurrency, MaxLayerSize = maxLayerSize }, logging.CreateLogger<ImagePuller>());
 

@@ -3,12 +3,24 @@ using GuestPull.Oci.Model;
 using GuestPull.Oci.Registry;
 using GuestPull.Oci.Registry.Auth;
 using GuestPull.Oci.Registry.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace GuestPull.Cli.Registry;
 
-/// <summary>The registry flags every command that talks to a registry takes (inspect, pull, policy check).</summary>
+/// <summary>The image argument, <c>--platform</c> and the registry flags of every command that talks to a registry (inspect, pull, policy check).</summary>
 internal sealed class RegistryCommandOptions
 {
+    public Argument<string> Reference { get; } = new("REF")
+    {
+        Description = "image reference, e.g. busybox, registry:5000/app:1.0 or repo@sha256:…",
+    };
+
+    public Option<string?> Platform { get; } = new("--platform")
+    {
+        Description = "os/arch[/variant] to pick from an index (default: this machine's)",
+        HelpName = "OS/ARCH[/VARIANT]",
+    };
+
     public Option<string?> AuthFile { get; } = new("--auth-file")
     {
         Description = "containers auth.json with registry credentials (default: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json, ~/.docker/config.json)",
@@ -57,6 +69,8 @@ internal sealed class RegistryCommandOptions
 
     public void AddTo(Command command)
     {
+        command.Arguments.Add(Reference);
+        command.Options.Add(Platform);
         command.Options.Add(AuthFile);
         command.Options.Add(Credentials);
         command.Options.Add(RegistriesConf);
@@ -64,6 +78,28 @@ internal sealed class RegistryCommandOptions
         command.Options.Add(CaFile);
         command.Options.Add(Timeout);
         command.Options.Add(Retries);
+    }
+
+    /// <summary>The requested platform, or null for this machine's.</summary>
+    public Platform? GetPlatform(ParseResult result) => result.GetValue(Platform) is { } text ? Oci.Model.Platform.Parse(text) : null;
+
+    /// <summary>
+    /// Parses the image argument, builds a client from the flags and qualifies a short name with the
+    /// configured search registries. The caller disposes the client.
+    /// </summary>
+    public async Task<(RegistryClient Client, ImageReference Reference)> ConnectAsync(ParseResult result, ILoggerFactory logging, CancellationToken cancellationToken)
+    {
+        var reference = ImageReference.Parse(result.GetValue(Reference)!);
+        var client = new RegistryClient(Build(result, reference), logging.CreateLogger<RegistryClient>());
+        try
+        {
+            return (client, await client.QualifyAsync(reference, cancellationToken).ConfigureAwait(false));
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Builds client options from the parsed flags; bad files and values throw with a message that names them.</summary>
