@@ -1,0 +1,33 @@
+using GuestPull.Bench.Pull.Measurement;
+
+namespace GuestPull.Bench.Pull.Contenders;
+
+/// Runs `guestpull pull` under the meter.
+internal static class GuestPullRunner
+{
+    public static async Task<ProcessMeasurement> PullAsync(BenchContext context, string root, string? bundle, CancellationToken cancellationToken)
+    {
+        List<string> arguments = ["pull", "--root", root, "--insecure-registry", context.RegistryHost];
+        if (bundle is not null)
+        {
+            arguments.AddRange(["--bundle", bundle]);
+            if (context.Flatten)
+            {
+                arguments.Add("--flatten");
+            }
+        }
+
+        arguments.Add(context.Reference);
+        var measurement = await MeteredProcess.RunAsync(
+            context.GuestPullPath, arguments, context.LogDirectory, BenchContext.IsolatedEnvironment, context.RunTimeout, cancellationToken).ConfigureAwait(false);
+        await measurement.EnsureSucceededAsync(cancellationToken).ConfigureAwait(false);
+        return measurement;
+    }
+
+    public static Sample ToSample(ProcessMeasurement measurement) =>
+        new(
+            measurement.Elapsed.TotalSeconds,
+            measurement.PeakRssBytes,
+            (measurement.UserCpu + measurement.SystemCpu).TotalSeconds,
+            new Dictionary<string, double>());
+}
