@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end on one machine: starts a throw-away docker-registry, builds a small
-# busybox image with umoci, pushes it with skopeo, and inspects it with guestpull.
+# busybox image with umoci, pushes it with skopeo, inspects it with guestpull, pulls it into a
+# private layer store as the guest agent would (every digest verified, layers unpacked confined),
+# and runs the resulting OCI bundle with runc.
 # Everything it starts lives under a temp dir and is removed on exit.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -13,6 +15,9 @@ guestpull=${GUESTPULL:-$(pwd)/artifacts/bin/guestpull}
 work=$(mktemp -d /tmp/guestpull-demo.XXXXXX)
 registry_pid=
 cleanup() {
+  set +e # best effort: every step runs even when an earlier one fails (wait returns the registry's signal status)
+  runc --root "$work/runc" delete --force guestpull-demo >/dev/null 2>&1 || true
+  [[ -d $work/bundle-run ]] && "$guestpull" rm-bundle "$work/bundle-run" >/dev/null 2>&1
   [[ -n $registry_pid ]] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null
   rm -rf "$work"
 }
@@ -64,3 +69,12 @@ echo "== guestpull inspect $registry/demo/busybox:latest"
 echo
 echo "== guestpull inspect --format json"
 "$guestpull" inspect --insecure-registry "$registry" --format json "$registry/demo/busybox:latest"
+
+echo
+echo "== guestpull pull --bundle (layers into a private store, rootfs as an overlay of them)"
+"$guestpull" pull --root "$work/store" --insecure-registry "$registry" --bundle "$work/bundle-run" "$registry/demo/busybox:latest"
+"$guestpull" images --root "$work/store"
+
+echo
+echo "== runc run (the bundle guestpull wrote)"
+runc --root "$work/runc" run --bundle "$work/bundle-run" guestpull-demo
