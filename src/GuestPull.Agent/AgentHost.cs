@@ -106,12 +106,12 @@ public static partial class AgentHost
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "guestpull: agent: {Warning}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
     private static partial void LogConfigWarning(ILogger logger, string warning);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "guestpull: agent: policy {Policy} is accepted but not enforced yet (signature verification is a later issue)")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "policy {Policy} is accepted but not enforced yet (signature verification is a later issue)")]
     private static partial void LogPolicyNotEnforced(ILogger logger, string policy);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "guestpull: agent: serving guestpull.agent.v1.Agent on {Address} (images {ImageRoot}, bundles {BundleRoot})")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "serving guestpull.agent.v1.Agent on {Address} (images {ImageRoot}, bundles {BundleRoot})")]
     private static partial void LogListening(ILogger logger, string address, string imageRoot, string bundleRoot);
 }

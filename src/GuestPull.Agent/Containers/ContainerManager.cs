@@ -479,21 +479,21 @@ internal sealed partial class ContainerManager : IAsyncDisposable
     [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
     private static partial Regex IdPattern();
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "guestpull: agent: created container {Id} from {Image} in {Bundle}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "created container {Id} from {Image} in {Bundle}")]
     private static partial void LogCreated(ILogger logger, string id, string image, string bundle);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "guestpull: agent: started container {Id} (pid {Pid})")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "started container {Id} (pid {Pid})")]
     private static partial void LogStarted(ILogger logger, string id, int pid);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "guestpull: agent: removed container {Id}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "removed container {Id}")]
     private static partial void LogRemoved(ILogger logger, string id);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "guestpull: agent: runc kill of {Id} failed: {Error}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "runc kill of {Id} failed: {Error}")]
     private static partial void LogKillFailed(ILogger logger, string id, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "guestpull: agent: runc delete of {Id} failed: {Error}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "runc delete of {Id} failed: {Error}")]
     private static partial void LogDeleteFailed(ILogger logger, string id, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "guestpull: agent: cleaning up container {Id} at shutdown failed: {Error}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "cleaning up container {Id} at shutdown failed: {Error}")]
     private static partial void LogCleanupFailed(ILogger logger, string id, string error);
 }

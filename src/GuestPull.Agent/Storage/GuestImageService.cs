@@ -130,12 +130,12 @@ internal sealed partial class GuestImageService : IDisposable
         return TtrpcStatusCode.Unknown;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "guestpull: agent: pulling {Image}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "pulling {Image}")]
     private static partial void LogPulling(ILogger logger, string image);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "guestpull: agent: {Image} is unchanged in the registry and cached: nothing to download")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Image} is unchanged in the registry and cached: nothing to download")]
     private static partial void LogCached(ILogger logger, string image);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "guestpull: agent: pulled {Image} ({Downloaded} layers downloaded, {Cached} cached)")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "pulled {Image} ({Downloaded} layers downloaded, {Cached} cached)")]
     private static partial void LogPulled(ILogger logger, string image, int downloaded, int cached);
 }

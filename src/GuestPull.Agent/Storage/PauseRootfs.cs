@@ -40,6 +40,6 @@ internal static partial class PauseRootfs
         return layer;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "guestpull: agent: pause binary {Path} does not exist: sandbox containers cannot be created")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pause binary {Path} does not exist: sandbox containers cannot be created")]
     private static partial void LogNoPauseBinary(ILogger logger, string path);
 }

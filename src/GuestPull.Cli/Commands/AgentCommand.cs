@@ -29,10 +29,10 @@ internal static class AgentCommand
         command.SetAction(async (result, ct) =>
         {
             // A daemon reports its lifecycle at Information; the Warning default suits one-shot commands only.
-            var level = result.GetResult(global.LogLevel) is null && !result.GetValue(global.Verbose)
+            var level = result.GetResult(global.LogLevel) is null or { Implicit: true } && !result.GetValue(global.Verbose)
                 ? Microsoft.Extensions.Logging.LogLevel.Information
                 : global.GetLevel(result);
-            using var logging = CliLogging.Create(level);
+            using var logging = CliLogging.CreateForDaemon(level);
             try
             {
                 return await AgentHost.RunAsync(new AgentOptions { Listen = result.GetValue(listen)!, ConfigFile = result.GetValue(config) }, logging, ct).ConfigureAwait(false);
