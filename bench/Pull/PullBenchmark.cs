@@ -32,7 +32,7 @@ internal sealed class PullBenchmark(BenchSettings settings, TextWriter log)
         {
             IContender[] cold = [new GuestPullColdContender(context), new ContainerdContender(context), new SkopeoUmociContender(context)];
             tools.AddRange(await RunRoundsAsync(cold, cancellationToken).ConfigureAwait(false));
-            tools.AddRange(await RunRoundsAsync([new GuestPullWarmContender(context)], cancellationToken).ConfigureAwait(false));
+            tools.AddRange(await RunRoundsAsync([new GuestPullWarmContender(context), new GuestPullInProcessWarmContender(context)], cancellationToken).ConfigureAwait(false));
         }
         finally
         {
