@@ -6,6 +6,7 @@
 # unless --guestpull names another executable. BENCH_ARTIFACTS=DIR builds the benchmark there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+./scripts/install-deps.sh debootstrap time
 
 custom_cli=false
 for argument in "$@"; do

@@ -5,6 +5,7 @@
 # --own-image, --results FILE; see --help). BENCH_ARTIFACTS=DIR builds the benchmark there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
 
 artifacts=()
 if [[ -n ${BENCH_ARTIFACTS:-} ]]; then

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian packages GuestPull's build, demo and tests use, when they are missing.
-# Safe to run again: it asks apt only for what is not installed yet.
+# Installs the Debian packages GuestPull's build, demo and tests use, when they are missing;
+# arguments name extra packages (the benchmarks add theirs). Safe to run again: it asks apt
+# only for what is not installed yet.
 set -euo pipefail
 
 packages=(containerd runc docker-registry skopeo umoci busybox-static apache2-utils openssl
-          ca-certificates curl iproute2 util-linux e2fsprogs)
+          ca-certificates curl iproute2 util-linux e2fsprogs "$@")
 
 missing=()
 for p in "${packages[@]}"; do
