@@ -38,4 +38,11 @@ public sealed class LayerApplyResult
 
     /// <summary>sha256 of the uncompressed stream as read (<c>sha256:…</c>); the layer's DiffID when the whole stream was drained.</summary>
     public string DiffId { get; internal set; } = string.Empty;
+
+    /// <summary>
+    /// Parent directories the layer needed but has no entry for (relative paths, sorted). In overlay
+    /// form they exist in the layer's own directory with default attributes (0755, root, no xattrs),
+    /// so whoever stacks the layers must take their real attributes from the layers below.
+    /// </summary>
+    public IReadOnlyList<string> ImplicitDirectories { get; internal set; } = [];
 }

@@ -272,6 +272,7 @@ public sealed partial class BundleWriter
             FileSystemCalls.ChangeMode(upperDescriptor, status.Permissions);
         }
 
+        PrepareImplicitDirectories(layers, upper);
         var errno = Mounts.TryMount("overlay", bundle.RootfsPath, "overlay", 0, options);
         if (errno == 0)
         {

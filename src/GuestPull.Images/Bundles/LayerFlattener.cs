@@ -23,9 +23,11 @@ internal sealed class LayerFlattener
     private readonly Action<string> _warn;
     private readonly CancellationToken _cancellationToken;
     private readonly Dictionary<(ulong Device, ulong Inode), string> _hardlinks = [];
+    private readonly HashSet<string> _implicitDirectories;
 
-    private LayerFlattener(SafeFileDescriptor targetRoot, Action<string> warn, CancellationToken cancellationToken)
+    private LayerFlattener(SafeFileDescriptor targetRoot, HashSet<string> implicitDirectories, Action<string> warn, CancellationToken cancellationToken)
     {
+        _implicitDirectories = implicitDirectories;
         _targetRoot = targetRoot;
         _warn = warn;
         _cancellationToken = cancellationToken;
@@ -35,7 +37,7 @@ internal sealed class LayerFlattener
     public static void Apply(string layerDirectory, SafeFileDescriptor targetRoot, Action<string> warn, CancellationToken cancellationToken)
     {
         using var source = FileSystemCalls.Open(layerDirectory, OpenFlags.ReadOnly | OpenFlags.Directory);
-        var flattener = new LayerFlattener(targetRoot, warn, cancellationToken);
+        var flattener = new LayerFlattener(targetRoot, Store.ImplicitDirectoryMarker.Read(layerDirectory), warn, cancellationToken);
         if (IsOpaque(source))
         {
             DirectoryTree.DeleteChildren(targetRoot, "rootfs");
@@ -49,7 +51,8 @@ internal sealed class LayerFlattener
         => ExtendedAttributes.Get(directory, OpaqueAttribute) is [(byte)'y'];
 
     private static bool IsOverlayAttribute(string name)
-        => name.StartsWith("trusted.overlay.", StringComparison.Ordinal) || name.StartsWith("user.overlay.", StringComparison.Ordinal);
+        => name.StartsWith("trusted.overlay.", StringComparison.Ordinal) || name.StartsWith("user.overlay.", StringComparison.Ordinal)
+            || Store.ImplicitDirectoryMarker.IsBookkeeping(name);
 
     private void ApplyDirectory(SafeFileDescriptor source, SafeFileDescriptor target, string relativePath, int depth)
     {
@@ -93,8 +96,14 @@ internal sealed class LayerFlattener
                 }
 
                 ApplyDirectory(sourceChild, targetChild, path, depth + 1);
-                // After the children: creating them changed the directory's mtime.
-                CopyAttributes(sourceChild, targetChild, status, removeOthers: merge);
+
+                // A directory this layer only needed as a parent keeps the attributes from below.
+                if (!(merge && _implicitDirectories.Contains(path[1..])))
+                {
+                    // After the children: creating them changed the directory's mtime.
+                    CopyAttributes(sourceChild, targetChild, status, removeOthers: merge);
+                }
+
                 continue;
             }
 

@@ -192,6 +192,11 @@ public sealed class ImagePuller
                 throw new ContentVerificationException($"layer {layer.Digest} of {reference}: DiffID mismatch: the image config says {diffId}, the uncompressed content hashes to {result.DiffId}");
             }
 
+            if (!ImplicitDirectoryMarker.Write(temp, result.ImplicitDirectories))
+            {
+                _logger.LogWarning("layer {Digest}: {Count} parent directories without entries; only the first fit the record, the rest keep default attributes in bundles", layer.Digest, result.ImplicitDirectories.Count);
+            }
+
             await _store.CommitLayerAsync(temp, diffId, layer.Digest, layer.MediaType, result.Bytes, cancellationToken).ConfigureAwait(false);
             _logger.LogInformation("layer {Digest}: {Size} bytes, {Files} files, unpacked as {DiffId}", layer.Digest, layer.Size, result.Files, diffId);
             return true;

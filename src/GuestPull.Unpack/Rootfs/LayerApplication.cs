@@ -51,6 +51,7 @@ internal sealed class LayerApplication : IDisposable
 
         _result.UncompressedSize = reader.BytesRead;
         _result.DiffId = reader.CurrentDigest();
+        _result.ImplicitDirectories = _tracker.ImplicitDirectories();
         return _result;
     }
 

@@ -14,6 +14,10 @@ internal sealed class LayerPathTracker
         _lookup = _paths.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
+    /// <summary>The parent directories this layer needed but never wrote an entry for, sorted.</summary>
+    public List<string> ImplicitDirectories() =>
+        [.. _paths.Where(p => p.Value == PathState.ImplicitDirectory).Select(p => p.Key).Order(StringComparer.Ordinal)];
+
     public PathState? Get(ReadOnlySpan<char> path) => _lookup.TryGetValue(path, out var state) ? state : null;
 
     /// <summary>Records an entry; returns what was there before (null, or a whiteout or implicit parent).</summary>

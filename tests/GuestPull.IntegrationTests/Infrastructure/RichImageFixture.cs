@@ -67,6 +67,7 @@ public sealed class RichImageFixture : IAsyncLifetime
         var data = Directory.CreateDirectory(Path.Combine(root, "data")).FullName;
         Directory.CreateDirectory(Path.Combine(data, "sub"));
         Directory.CreateDirectory(Path.Combine(data, "opq"));
+        Directory.CreateDirectory(Path.Combine(data, "owned-dir"));
         File.WriteAllText(Path.Combine(data, "a.txt"), "alpha");
         File.WriteAllText(Path.Combine(data, "sub", "b.txt"), "beta");
         File.WriteAllText(Path.Combine(data, "opq", "old.txt"), "hidden by the opaque marker");
@@ -83,6 +84,9 @@ public sealed class RichImageFixture : IAsyncLifetime
         FileSystemCalls.MakeNodeAt(dataFd, "null", FileType.CharacterDevice, 0x1B6, FileSystemCalls.MakeDevice(1, 3));
         FileSystemCalls.MakeNodeAt(dataFd, "fifo", FileType.Fifo, 0x1A4, 0);
         FileSystemCalls.ChangeOwnerAt(dataFd, "owned.txt", 1000, 1000);
+        FileSystemCalls.ChangeOwnerAt(dataFd, "owned-dir", 1000, 1000);
+        File.SetUnixFileMode(Path.Combine(data, "owned-dir"), (UnixFileMode)0x1E8); // 0750
+        ExtendedAttributes.Set(Path.Combine(data, "owned-dir"), "user.dir", BinaryValue);
         File.SetUnixFileMode(Path.Combine(root, "bin", "suid-tool"), (UnixFileMode)0xDED); // 06755
         File.SetUnixFileMode(Path.Combine(data, "sub"), (UnixFileMode)0x3FD); // 01775
         ExtendedAttributes.Set(Path.Combine(root, "bin", "cap-tool"), "security.capability", Capability);
@@ -108,6 +112,7 @@ public sealed class RichImageFixture : IAsyncLifetime
         .Pax([("SCHILY.xattr.user.raw", BinaryValue)])
         .File("data/raw-xattr.txt", "carries a binary PAX xattr")
         .File("data/.wh.hard2", string.Empty)
+        .File("data/owned-dir/late.txt", "written without an entry for its directory")
         .End()
         .ToArray();
 }

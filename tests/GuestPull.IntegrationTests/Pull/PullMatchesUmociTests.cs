@@ -40,6 +40,8 @@ public sealed class PullMatchesUmociTests(RichImageFixture image)
             Assert.Equal(GuestPull.Linux.FileType.Directory, actual["data/rel"].Type);
             Assert.Equal("/etc/passwd", actual["data/abs"].LinkTarget);
             Assert.Equal(1000u, actual["data/owned.txt"].Uid);
+            Assert.Equal((1000u, 0x1E8u), (actual["data/owned-dir"].Uid, actual["data/owned-dir"].Permissions));
+            Assert.True(actual.Entries.ContainsKey("data/owned-dir/late.txt"));
         }
         finally
         {
