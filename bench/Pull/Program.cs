@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GuestPull.Bench.Common;
 using GuestPull.Bench.Pull.Reporting;
 
 namespace GuestPull.Bench.Pull;
@@ -7,7 +8,7 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        var repository = FindRepositoryRoot();
+        var repository = RepositoryRoot.Find();
         var cache = new Option<string>("--cache")
         {
             Description = "where the benchmark image (and the debootstrap root it starts from) is built once and kept",
@@ -106,21 +107,5 @@ internal static class Program
         await ResultsWriter.WriteAsync(report, settings.ResultsPath, cancellationToken).ConfigureAwait(false);
         Console.WriteLine($"results: {settings.ResultsPath}");
         return report.AllPassed ? 0 : 1;
-    }
-
-    private static string? FindRepositoryRoot()
-    {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-        {
-            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "GuestPull.slnx")))
-                {
-                    return directory.FullName;
-                }
-            }
-        }
-
-        return null;
     }
 }

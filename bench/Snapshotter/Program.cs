@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GuestPull.Bench.Common;
 using GuestPull.Bench.Snapshotter.Reporting;
 using GuestPull.Bench.Snapshotter.Rpc;
 
@@ -8,7 +9,7 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        var repository = FindRepositoryRoot();
+        var repository = RepositoryRoot.Find();
         var snapshots = IntOption("--snapshots", "snapshots taken through Prepare, Commit, Stat and Remove", 2000);
         var clients = IntOption("--clients", "concurrent callers in the Prepare/Commit/Stat/Remove phases", 4);
         var statSnapshots = IntOption("--stat-snapshots", "committed snapshots present while Stat latency is sampled", 1000);
@@ -107,20 +108,4 @@ internal static class Program
         HelpName = "N",
         DefaultValueFactory = _ => defaultValue,
     };
-
-    private static string? FindRepositoryRoot()
-    {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-        {
-            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "GuestPull.slnx")))
-                {
-                    return directory.FullName;
-                }
-            }
-        }
-
-        return null;
-    }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using GuestPull.Bench.Common;
 
 namespace GuestPull.Bench.Pull.Reporting;
 
@@ -23,7 +24,7 @@ internal static class ReportPrinter
                 : [tool.Name, "failed", "-", "-", "-", "-"]);
         }
 
-        AppendTable(text, rows);
+        TextTable.Append(text, rows);
         text.AppendLine();
         text.AppendLine(Invariant($"ratio guestpull-cold / containerd:   {Ratio(report.ColdVsContainerd)}"));
         text.AppendLine(Invariant($"ratio guestpull-cold / skopeo+umoci: {Ratio(report.ColdVsSkopeoUmoci)}"));
@@ -35,7 +36,7 @@ internal static class ReportPrinter
             targets.Add([target.Name, $"≤ {F(target.Limit, 2)} {target.Unit}", target.Actual is { } actual ? $"{F(actual, 3)} {target.Unit}" : "-", target.Verdict]);
         }
 
-        AppendTable(text, targets);
+        TextTable.Append(text, targets);
         text.AppendLine();
         foreach (var tool in report.Tools)
         {
@@ -47,20 +48,6 @@ internal static class ReportPrinter
         }
 
         return text.ToString();
-    }
-
-    private static void AppendTable(StringBuilder text, List<string[]> rows)
-    {
-        var widths = Enumerable.Range(0, rows[0].Length).Select(column => rows.Max(row => row[column].Length)).ToArray();
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var cells = rows[i].Select((cell, column) => column == 0 ? cell.PadRight(widths[column]) : cell.PadLeft(widths[column]));
-            text.AppendLine(string.Join("  ", cells).TrimEnd());
-            if (i == 0)
-            {
-                text.AppendLine(string.Join("  ", widths.Select(w => new string('-', w))));
-            }
-        }
     }
 
     private static string Ratio(double? ratio) => ratio is { } value ? F(value, 3) + "×" : "n/a";

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using GuestPull.Bench.Common;
 using GuestPull.Bench.Snapshotter.Pull;
 
 namespace GuestPull.Bench.Snapshotter.Reporting;
@@ -23,7 +24,7 @@ internal static class ReportPrinter
             targets.Add([target.Name, $"≤ {F(target.Limit, 2)} {target.Unit}", target.Actual is { } actual ? $"{F(actual, 3)} {target.Unit}" : "-", target.Verdict]);
         }
 
-        AppendTable(text, targets);
+        TextTable.Append(text, targets);
         return text.ToString();
     }
 
@@ -45,7 +46,7 @@ internal static class ReportPrinter
 
         var stat = rpc.StatWithSnapshotsPresent;
         rows.Add([Invariant($"Stat, {settings.StatSnapshots} present, 1 client"), stat.Count.ToString(CultureInfo.InvariantCulture), F(stat.CallsPerSecond, 0), F(stat.P50Milliseconds, 3), F(stat.P99Milliseconds, 3), F(stat.MaxMilliseconds, 3)]);
-        AppendTable(text, rows);
+        TextTable.Append(text, rows);
         text.AppendLine(Invariant($"whole cycles (Prepare+Commit+Stat+Remove): {rpc.CyclesPerSecond:F0} snapshots/s"));
     }
 
@@ -75,22 +76,8 @@ internal static class ReportPrinter
             ]);
         }
 
-        AppendTable(text, rows);
+        TextTable.Append(text, rows);
         text.AppendLine(Invariant($"ratio guestpull proxy / containerd overlayfs: {pull.ProxyOverOverlayfs:F3}"));
-    }
-
-    private static void AppendTable(StringBuilder text, List<string[]> rows)
-    {
-        var widths = Enumerable.Range(0, rows[0].Length).Select(column => rows.Max(row => row[column].Length)).ToArray();
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var cells = rows[i].Select((cell, column) => column == 0 ? cell.PadRight(widths[column]) : cell.PadLeft(widths[column]));
-            text.AppendLine(string.Join("  ", cells).TrimEnd());
-            if (i == 0)
-            {
-                text.AppendLine(string.Join("  ", widths.Select(w => new string('-', w))));
-            }
-        }
     }
 
     private static string F(double value, int decimals) => value.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
