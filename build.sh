@@ -9,4 +9,12 @@ dotnet build GuestPull.slnx -c "$configuration" --nologo -v quiet -clp:ErrorsOnl
 rid=$(dotnet --info | sed -n 's/^ *RID: *//p' | head -1)
 dotnet publish src/GuestPull.Cli/GuestPull.Cli.csproj -c "$configuration" --nologo -v quiet -clp:ErrorsOnly \
   -o artifacts/bin --no-self-contained ${rid:+-r "$rid" -p:PublishReadyToRun=true}
-echo "built: $(pwd)/artifacts/bin/guestpull"
+# containerd finds a runtime's shim by name (containerd-shim-<name>-v2 for io.containerd.<name>.v2) on
+# PATH; the launcher is that name for `guestpull shim`, resolving its own directory through symlinks.
+cat > artifacts/bin/containerd-shim-guestpull-v2 <<'LAUNCHER'
+#!/bin/sh
+# containerd-shim-guestpull-v2: the runtime io.containerd.guestpull.v2 is `guestpull shim`.
+exec "$(dirname "$(readlink -f "$0")")/guestpull" shim "$@"
+LAUNCHER
+chmod 0755 artifacts/bin/containerd-shim-guestpull-v2
+echo "built: $(pwd)/artifacts/bin/guestpull, $(pwd)/artifacts/bin/containerd-shim-guestpull-v2"

@@ -1,0 +1,32 @@
+using GuestPull.Testing;
+using GuestPull.Testing.Cri;
+
+namespace GuestPull.IntegrationTests.Cri;
+
+/// <summary>One <see cref="CriNode"/> for a test class: starting containerd with CRI takes a while.</summary>
+public sealed class CriNodeFixture : IAsyncLifetime
+{
+    private readonly BusyboxImageFixture _busybox = new();
+    private CriNode? _node;
+
+    internal CriNode Node => _node ?? throw new InvalidOperationException("The node is not started.");
+
+    internal BusyboxImageFixture Busybox => _busybox;
+
+    public async Task InitializeAsync()
+    {
+        await _busybox.InitializeAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        _node = await CriNode.StartAsync(_busybox, new CriNodeOptions { GuestPullCommand = ["dotnet", Path.Combine(AppContext.BaseDirectory, "guestpull.dll")] }, timeout.Token);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_node is not null)
+        {
+            await _node.DisposeAsync();
+        }
+
+        await _busybox.DisposeAsync();
+    }
+}

@@ -1,0 +1,12 @@
+using GuestPull.IntegrationTests.Infrastructure;
+using GuestPull.Testing;
+using GuestPull.Testing.Cri;
+
+namespace GuestPull.IntegrationTests.Cri;
+
+/// <summary>Runs the CLI's <c>guestpull verify</c> against a <see cref="CriNode"/>.</summary>
+internal static class CriNodeVerification
+{
+    public static Task<ProcessResult> VerifyAsync(this CriNode node, string sandboxId, params string[] extra) =>
+        GuestPullCli.RunAsync(["verify", sandboxId, "--shared-root", node.SharedRoot, "--address", node.Containerd.GrpcAddress, .. extra]);
+}

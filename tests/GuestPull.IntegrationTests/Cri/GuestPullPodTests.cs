@@ -1,0 +1,213 @@
+using Grpc.Core;
+using GuestPull.Cri.V1;
+using GuestPull.Testing;
+using GuestPull.Testing.Cri;
+
+namespace GuestPull.IntegrationTests.Cri;
+
+/// <summary>
+/// The whole data path on one node: kubelet's CRI calls → containerd 1.6 → guestpull snapshotter (no
+/// layer on the host) → containerd-shim-guestpull-v2 → guestpull agent in a namespace sandbox → the
+/// test registry. Needs root (namespaces, overlayfs, runc).
+/// </summary>
+[Collection(CriCollection.Name)]
+public sealed class GuestPullPodTests(CriNodeFixture fixture) : IClassFixture<CriNodeFixture>
+{
+    private CriNode Node => fixture.Node;
+
+    [Fact]
+    public async Task Pod_RunsItsContainer_FromAnImagePulledInTheGuest_AndLeavesNothingOnTheHost()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+        var token = timeout.Token;
+        var layers = HostTraces.LayerDigests(fixture.Busybox.LayoutDirectory, BusyboxImageFixture.Tag);
+        await Node.Registry.SyncAccessLogAsync(token);
+        Node.Registry.ClearRequests();
+
+        var podConfig = Node.PodConfig("hello");
+        var podId = (await Node.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podConfig, RuntimeHandler = CriNode.Handler }, cancellationToken: token)).PodSandboxId;
+        try
+        {
+            await Node.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = Node.BusyboxImage }, SandboxConfig = podConfig }, cancellationToken: token);
+            await Node.Registry.SyncAccessLogAsync(token);
+            Assert.All(layers, layer => Assert.DoesNotContain(Node.Registry.Requests, r => r.IsBlobGet && r.BlobDigest == layer && r.UserAgent.StartsWith("containerd", StringComparison.Ordinal)));
+
+            var containerId = (await Node.Runtime.CreateContainerAsync(
+                new CreateContainerRequest { PodSandboxId = podId, Config = CriNode.ContainerConfig("hello", Node.BusyboxImage, "sh", "-c", "echo hello"), SandboxConfig = podConfig },
+                cancellationToken: token)).ContainerId;
+            await Node.Runtime.StartContainerAsync(new StartContainerRequest { ContainerId = containerId }, cancellationToken: token);
+            var status = await Node.WaitForExitAsync(containerId, token);
+
+            Assert.Equal(0, status.ExitCode);
+            Assert.Equal(["hello"], CriNode.ReadLogLines(status.LogPath));
+
+            // The layers were fetched, and only by the agent in the sandbox.
+            await Node.Registry.SyncAccessLogAsync(token);
+            foreach (var layer in layers)
+            {
+                var gets = Node.Registry.Requests.Where(r => r.IsBlobGet && r.BlobDigest == layer).ToList();
+                Assert.NotEmpty(gets);
+                Assert.All(gets, r => Assert.StartsWith("guestpull/", r.UserAgent, StringComparison.Ordinal));
+            }
+
+            var verify = await Node.VerifyAsync(podId);
+            Assert.True(verify.ExitCode == 0, $"guestpull verify failed:\n{verify.StandardOutput}\n{verify.StandardError}\n{Node.Describe()}");
+            Assert.Contains("PASS", verify.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains("pulled in the guest", verify.StandardOutput, StringComparison.Ordinal);
+
+            // The snapshotter holds directories for the image's layers and the container, but no file.
+            Assert.Empty(HostTraces.FilesUnder(Path.Combine(Node.SnapshotterRoot, "snapshots")));
+        }
+        finally
+        {
+            await RemovePodAsync(podId, token);
+        }
+
+        Assert.False(Directory.Exists(Path.Combine(Node.SharedRoot, podId)), "the sandbox's shared directory is still there");
+        Assert.Empty(HostTraces.MountsUnder(Node.SharedRoot));
+        Assert.Empty(await HostTraces.WaitUntilGoneAsync(() => HostTraces.ProcessesMentioning(podId), token));
+    }
+
+    [Fact]
+    public async Task ExecSync_InALongRunningContainer_ReturnsItsOutputAndStatus()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+        var token = timeout.Token;
+        var podConfig = Node.PodConfig("exec");
+        var podId = (await Node.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podConfig, RuntimeHandler = CriNode.Handler }, cancellationToken: token)).PodSandboxId;
+        try
+        {
+            await Node.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = Node.BusyboxImage }, SandboxConfig = podConfig }, cancellationToken: token);
+            var containerId = (await Node.Runtime.CreateContainerAsync(
+                new CreateContainerRequest { PodSandboxId = podId, Config = CriNode.ContainerConfig("sleeper", Node.BusyboxImage, "sleep", "3600"), SandboxConfig = podConfig },
+                cancellationToken: token)).ContainerId;
+            await Node.Runtime.StartContainerAsync(new StartContainerRequest { ContainerId = containerId }, cancellationToken: token);
+
+            var exec = await Node.Runtime.ExecSyncAsync(
+                new ExecSyncRequest { ContainerId = containerId, Cmd = { "sh", "-c", "echo exec-out; echo exec-err >&2; exit 3" }, Timeout = 60 },
+                cancellationToken: token);
+            Assert.Equal("exec-out\n", exec.Stdout.ToStringUtf8());
+            Assert.Equal("exec-err\n", exec.Stderr.ToStringUtf8());
+            Assert.Equal(3, exec.ExitCode);
+
+            await Node.Runtime.StopContainerAsync(new StopContainerRequest { ContainerId = containerId, Timeout = 2 }, cancellationToken: token);
+            var status = await Node.WaitForExitAsync(containerId, token);
+            Assert.Equal(137, status.ExitCode); // busybox sleep ignores nothing: SIGTERM as PID 1 is ignored, so SIGKILL after the timeout
+        }
+        finally
+        {
+            await RemovePodAsync(podId, token);
+        }
+    }
+
+    [Fact]
+    public async Task TwoContainersOfOnePod_SharingAnImage_PullItOnce()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+        var token = timeout.Token;
+        var layers = HostTraces.LayerDigests(fixture.Busybox.LayoutDirectory, BusyboxImageFixture.Tag);
+        await Node.Registry.SyncAccessLogAsync(token);
+        Node.Registry.ClearRequests();
+
+        var podConfig = Node.PodConfig("two");
+        var podId = (await Node.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podConfig, RuntimeHandler = CriNode.Handler }, cancellationToken: token)).PodSandboxId;
+        try
+        {
+            await Node.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = Node.BusyboxImage }, SandboxConfig = podConfig }, cancellationToken: token);
+            var ids = new List<string>();
+            foreach (var name in new[] { "first", "second" })
+            {
+                var id = (await Node.Runtime.CreateContainerAsync(
+                    new CreateContainerRequest { PodSandboxId = podId, Config = CriNode.ContainerConfig(name, Node.BusyboxImage, "sh", "-c", $"echo {name}"), SandboxConfig = podConfig },
+                    cancellationToken: token)).ContainerId;
+                await Node.Runtime.StartContainerAsync(new StartContainerRequest { ContainerId = id }, cancellationToken: token);
+                ids.Add(id);
+            }
+
+            var first = await Node.WaitForExitAsync(ids[0], token);
+            var second = await Node.WaitForExitAsync(ids[1], token);
+            Assert.Equal(["first"], CriNode.ReadLogLines(first.LogPath));
+            Assert.Equal(["second"], CriNode.ReadLogLines(second.LogPath));
+
+            await Node.Registry.SyncAccessLogAsync(token);
+            foreach (var layer in layers)
+            {
+                Assert.Equal(1, Node.Registry.Requests.Count(r => r.IsBlobGet && r.BlobDigest == layer && r.Status is 200 or 206));
+            }
+        }
+        finally
+        {
+            await RemovePodAsync(podId, token);
+        }
+    }
+
+    [Fact]
+    public async Task ImageGoneFromTheRegistry_FailsCreateContainer_WithTheAgentsError_AndThePodStillGoesAway()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+        var token = timeout.Token;
+        var image = $"{Node.Registry.Host}/gone:1";
+        await ImageBuilder.PushAsync(fixture.Busybox.LayoutDirectory, BusyboxImageFixture.Tag, Node.Registry, "gone:1", cancellationToken: token);
+
+        var podConfig = Node.PodConfig("gone");
+        var podId = (await Node.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podConfig, RuntimeHandler = CriNode.Handler }, cancellationToken: token)).PodSandboxId;
+        try
+        {
+            // The host resolves the image (manifest and config) at PullImage; the tag then disappears.
+            await Node.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = image }, SandboxConfig = podConfig }, cancellationToken: token);
+            Directory.Delete(Path.Combine(Node.Registry.StorageRoot, "docker", "registry", "v2", "repositories", "gone", "_manifests", "tags", "1"), recursive: true);
+
+            var error = await Assert.ThrowsAsync<RpcException>(() => Node.Runtime.CreateContainerAsync(
+                new CreateContainerRequest { PodSandboxId = podId, Config = CriNode.ContainerConfig("gone", image, "true"), SandboxConfig = podConfig },
+                cancellationToken: token).ResponseAsync);
+            Assert.Contains("gone", error.Status.Detail, StringComparison.Ordinal);
+            Assert.Contains("not found", error.Status.Detail, StringComparison.OrdinalIgnoreCase);
+        }
+        finally
+        {
+            await RemovePodAsync(podId, token);
+        }
+
+        Assert.False(Directory.Exists(Path.Combine(Node.SharedRoot, podId)));
+        Assert.Empty(await HostTraces.WaitUntilGoneAsync(() => HostTraces.ProcessesMentioning(podId), token));
+    }
+
+    [Fact]
+    public async Task TamperedLayer_FailsCreateContainer_NamingTheDigest_AndThePodStillGoesAway()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+        var token = timeout.Token;
+        using var work = TempDirectory.Create("cri-tamper");
+        var layout = fixture.Busybox.CopyLayoutTo(work.Combine("layout"));
+        await ImageBuilder.AddLayerAsync(layout, BusyboxImageFixture.Tag, rootfs => File.WriteAllText(Path.Combine(rootfs, "tampered.txt"), Guid.NewGuid().ToString()), token);
+        var ownLayer = HostTraces.LayerDigests(layout, BusyboxImageFixture.Tag)[^1];
+        var image = $"{Node.Registry.Host}/tampered:1";
+        await ImageBuilder.PushAsync(layout, BusyboxImageFixture.Tag, Node.Registry, "tampered:1", cancellationToken: token);
+
+        var podConfig = Node.PodConfig("tampered");
+        var podId = (await Node.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podConfig, RuntimeHandler = CriNode.Handler }, cancellationToken: token)).PodSandboxId;
+        try
+        {
+            await Node.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = image }, SandboxConfig = podConfig }, cancellationToken: token);
+            Node.Registry.Storage.TamperBlob(ownLayer);
+
+            var error = await Assert.ThrowsAsync<RpcException>(() => Node.Runtime.CreateContainerAsync(
+                new CreateContainerRequest { PodSandboxId = podId, Config = CriNode.ContainerConfig("tampered", image, "true"), SandboxConfig = podConfig },
+                cancellationToken: token).ResponseAsync);
+            Assert.Contains(ownLayer, error.Status.Detail, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await RemovePodAsync(podId, token);
+        }
+
+        Assert.False(Directory.Exists(Path.Combine(Node.SharedRoot, podId)));
+        Assert.Empty(await HostTraces.WaitUntilGoneAsync(() => HostTraces.ProcessesMentioning(podId), token));
+    }
+
+    private async Task RemovePodAsync(string podId, CancellationToken token)
+    {
+        await Node.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = podId }, cancellationToken: token);
+        await Node.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = podId }, cancellationToken: token);
+    }
+}

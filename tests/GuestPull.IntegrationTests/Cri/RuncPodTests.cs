@@ -1,0 +1,53 @@
+using GuestPull.Cri.V1;
+using GuestPull.Testing;
+using GuestPull.Testing.Cri;
+
+namespace GuestPull.IntegrationTests.Cri;
+
+/// <summary>
+/// A runc pod on the same containerd as the guestpull runtime. containerd 1.6 has one global
+/// snapshotter, so a CRI pull for a runc pod also goes through the proxy snapshotter and leaves no
+/// layer on the host; what runc runs must have been unpacked on the host by another path (here
+/// <c>ctr images pull</c>, which unpacks without CRI's labels, so the snapshotter makes ordinary
+/// overlay snapshots). containerd 1.7's runtime-specific snapshotter removes the limitation.
+/// </summary>
+[Collection(CriCollection.Name)]
+public sealed class RuncPodTests(CriNodeFixture fixture) : IClassFixture<CriNodeFixture>
+{
+    private CriNode Node => fixture.Node;
+
+    [Fact]
+    public async Task RuncPod_RunsAnImageUnpackedOnTheHost_AndVerifyReportsItsRootfsOnTheHost()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+        var token = timeout.Token;
+        foreach (var image in new[] { Node.PauseImage, Node.BusyboxImage })
+        {
+            var pulled = await Node.Containerd.RunCtrAsync(["images", "pull", "--plain-http", "--snapshotter", "guestpull", image], "k8s.io", new ProcessRunOptions { ThrowOnFailure = false }, token);
+            Assert.True(pulled.ExitCode == 0, pulled.StandardError);
+        }
+
+        var podConfig = Node.PodConfig("runc");
+        var podId = (await Node.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podConfig, RuntimeHandler = "runc" }, cancellationToken: token)).PodSandboxId;
+        try
+        {
+            var containerId = (await Node.Runtime.CreateContainerAsync(
+                new CreateContainerRequest { PodSandboxId = podId, Config = CriNode.ContainerConfig("hello", Node.BusyboxImage, "sh", "-c", "echo hello from runc"), SandboxConfig = podConfig },
+                cancellationToken: token)).ContainerId;
+            await Node.Runtime.StartContainerAsync(new StartContainerRequest { ContainerId = containerId }, cancellationToken: token);
+            var status = await Node.WaitForExitAsync(containerId, token);
+            Assert.Equal(0, status.ExitCode);
+            Assert.Equal(["hello from runc"], CriNode.ReadLogLines(status.LogPath));
+
+            // verify refuses to call a runc pod "pulled in the guest".
+            var verify = await Node.VerifyAsync(podId);
+            Assert.Equal(1, verify.ExitCode);
+            Assert.Contains("runtime handler 'runc'", verify.StandardOutput, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await Node.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = podId }, cancellationToken: token);
+            await Node.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = podId }, cancellationToken: token);
+        }
+    }
+}

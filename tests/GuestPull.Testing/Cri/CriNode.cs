@@ -1,0 +1,251 @@
+using System.Globalization;
+using Grpc.Net.Client;
+using GuestPull.Cri;
+using GuestPull.Cri.V1;
+using GuestPull.Testing.Containerd;
+
+namespace GuestPull.Testing.Cri;
+
+/// <summary>
+/// One Kubernetes node in a temp directory, made of the real parts: docker-registry holding a busybox
+/// and a pause image, <c>guestpull snapshotter</c> (proxy driver) as containerd's global snapshotter,
+/// containerd 1.6 with CRI and the runtime handler <c>guestpull</c> (runtime type
+/// <c>io.containerd.guestpull.v2</c>, whose shim binary is found on containerd's PATH), and a CRI
+/// client on containerd's socket. Disposing stops everything it started.
+/// </summary>
+public sealed class CriNode : IAsyncDisposable
+{
+    public const string Handler = "guestpull";
+
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    /// <summary>The environment variable the shim reads its config file's path from.</summary>
+    public const string ShimConfigVariable = "GUESTPULL_SHIM_CONFIG";
+
+    private readonly CriNodeOptions _options;
+
+    private CriNode(TempDirectory work, CriNodeOptions options)
+    {
+        Work = work;
+        _options = options;
+    }
+
+    public TempDirectory Work { get; }
+
+    public RegistryInstance Registry { get; private set; } = null!;
+
+    public ContainerdInstance Containerd { get; private set; } = null!;
+
+    public BackgroundProcess Snapshotter { get; private set; } = null!;
+
+    public string SnapshotterRoot => Work.Combine("snapshotter");
+
+    /// <summary>The host directory the shim shares with sandboxes (what <c>guestpull verify --shared-root</c> reads).</summary>
+    public string SharedRoot => Work.Combine("shared");
+
+    /// <summary>The shim's own state (sockets, logs).</summary>
+    public string ShimStateRoot => Work.Combine("shim-state");
+
+    public string LogRoot => Work.Combine("pod-logs");
+
+    public string BusyboxImage => $"{Registry.Host}/busybox:1";
+
+    public string PauseImage => $"{Registry.Host}/pause:3.9";
+
+    public RuntimeService.RuntimeServiceClient Runtime { get; private set; } = null!;
+
+    public ImageService.ImageServiceClient Images { get; private set; } = null!;
+
+    private GrpcChannel Channel { get; set; } = null!;
+
+    /// <summary>The command line prefix that runs guestpull (e.g. <c>dotnet …/guestpull.dll</c>).</summary>
+    public IReadOnlyList<string> GuestPullCommand => _options.GuestPullCommand;
+
+    public static async Task<CriNode> StartAsync(BusyboxImageFixture busybox, CriNodeOptions options, CancellationToken cancellationToken)
+    {
+        var node = new CriNode(TempDirectory.Create("cri-node"), options);
+        try
+        {
+            await node.InitializeAsync(busybox, cancellationToken).ConfigureAwait(false);
+            return node;
+        }
+        catch
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task InitializeAsync(BusyboxImageFixture busybox, CancellationToken cancellationToken)
+    {
+        Registry = await RegistryInstance.StartAsync(cancellationToken).ConfigureAwait(false);
+        _owned.Add(Registry);
+        await ImageBuilder.PushAsync(busybox.LayoutDirectory, BusyboxImageFixture.Tag, Registry, "busybox:1", cancellationToken: cancellationToken).ConfigureAwait(false);
+        var pauseLayout = busybox.CopyLayoutTo(Work.Combine("pause-layout"));
+        await ImageBuilder.ConfigAsync(pauseLayout, BusyboxImageFixture.Tag, new ImageConfigOptions { Cmd = ["sleep", "infinity"] }, cancellationToken).ConfigureAwait(false);
+        await ImageBuilder.PushAsync(pauseLayout, BusyboxImageFixture.Tag, Registry, "pause:3.9", cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        var snapshotterSocket = Work.Combine("snapshotter.sock");
+        Snapshotter = ProcessRunner.StartBackground(
+            GuestPullCommand[0],
+            [.. GuestPullCommand.Skip(1), "snapshotter", "--root", SnapshotterRoot, "--address", snapshotterSocket, "--fs-driver", "proxy", "--log-level", "info"]);
+        _owned.Add(Snapshotter);
+        await WaitForSocketAsync(snapshotterSocket, Snapshotter, cancellationToken).ConfigureAwait(false);
+
+        var binDirectory = Directory.CreateDirectory(Work.Combine("bin")).FullName;
+        WriteShimLauncher(binDirectory);
+        var shimConfig = Work.Combine("shim.toml");
+        await File.WriteAllTextAsync(shimConfig, ShimConfig(), cancellationToken).ConfigureAwait(false);
+        Directory.CreateDirectory(LogRoot);
+
+        Containerd = await ContainerdInstance.StartAsync(
+            new ContainerdOptions
+            {
+                EnableCri = true,
+                SandboxImage = PauseImage,
+                Environment = new Dictionary<string, string?>
+                {
+                    ["PATH"] = binDirectory + ":" + Environment.GetEnvironmentVariable("PATH"),
+                    [ShimConfigVariable] = shimConfig,
+                },
+                ExtraConfig = $"""
+                    [proxy_plugins.guestpull]
+                      type = "snapshot"
+                      address = "{snapshotterSocket}"
+
+                    [plugins."io.containerd.grpc.v1.cri".containerd]
+                      snapshotter = "guestpull"
+                      disable_snapshot_annotations = false
+                      discard_unpacked_layers = false
+
+                    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+                      runtime_type = "io.containerd.runc.v2"
+
+                    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.guestpull]
+                      runtime_type = "io.containerd.guestpull.v2"
+
+                    [plugins."io.containerd.grpc.v1.cri".registry.mirrors."{Registry.Host}"]
+                      endpoint = ["http://{Registry.Host}"]
+                    """,
+            },
+            cancellationToken).ConfigureAwait(false);
+        _owned.Add(Containerd);
+        Channel = UnixSocketChannel.Create(Containerd.GrpcAddress);
+        Runtime = new RuntimeService.RuntimeServiceClient(Channel);
+        Images = new ImageService.ImageServiceClient(Channel);
+    }
+
+    private string ShimConfig() => $"""
+        # written by the integration tests' CriNode
+        shared_root = "{SharedRoot}"
+        state_root = "{ShimStateRoot}"
+        insecure_registries = ["{Registry.Host}"]
+        {_options.ExtraShimConfig}
+        """;
+
+    /// <summary>
+    /// Writes <c>containerd-shim-guestpull-v2</c> into <paramref name="directory"/>: the launcher build.sh
+    /// puts in artifacts/bin, running <see cref="GuestPullCommand"/> instead.
+    /// </summary>
+    private string WriteShimLauncher(string directory)
+    {
+        var path = Path.Combine(directory, "containerd-shim-guestpull-v2");
+        var command = string.Join(' ', GuestPullCommand.Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+        File.WriteAllText(path, $"#!/bin/sh\nexec {command} shim \"$@\"\n");
+        UnixFiles.SetMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        return path;
+    }
+
+    /// <summary>A pod on the node's network (no CNI needed; such a pod must not set a hostname).</summary>
+    public PodSandboxConfig PodConfig(string name)
+    {
+        var uid = Guid.NewGuid().ToString("N");
+        var logDirectory = Directory.CreateDirectory(Path.Combine(LogRoot, name + "-" + uid[..8])).FullName;
+        return new PodSandboxConfig
+        {
+            Metadata = new PodSandboxMetadata { Name = name, Namespace = "default", Uid = uid, Attempt = 0 },
+            LogDirectory = logDirectory,
+            Linux = new LinuxPodSandboxConfig
+            {
+                SecurityContext = new LinuxSandboxSecurityContext
+                {
+                    NamespaceOptions = new NamespaceOption { Network = NamespaceMode.Node, Pid = NamespaceMode.Container, Ipc = NamespaceMode.Pod },
+                },
+            },
+        };
+    }
+
+    public static ContainerConfig ContainerConfig(string name, string image, params string[] command) => new()
+    {
+        Metadata = new ContainerMetadata { Name = name, Attempt = 0 },
+        Image = new ImageSpec { Image = image },
+        Command = { command },
+        LogPath = name + ".log",
+    };
+
+    /// <summary>Polls ContainerStatus until the container has exited (CRI learns of it from the shim's exit event).</summary>
+    public async Task<ContainerStatus> WaitForExitAsync(string containerId, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var status = (await Runtime.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = containerId }, cancellationToken: cancellationToken)).Status;
+            if (status.State == ContainerState.ContainerExited)
+            {
+                return status;
+            }
+
+            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The text lines of a CRI container log (each line is "TIME STREAM TAG text").</summary>
+    public static string[] ReadLogLines(string path) =>
+        [.. File.ReadAllLines(path).Select(line => line.Split(' ', 4) is { Length: 4 } parts ? parts[3] : line)];
+
+    public string Describe() =>
+        $"--- containerd ---\n{Containerd?.DescribeLog(80)}\n--- snapshotter ---\n{Snapshotter?.DescribeOutput(40)}\n--- shim logs ---\n{DescribeShimLogs()}";
+
+    private string DescribeShimLogs()
+    {
+        if (!Directory.Exists(ShimStateRoot))
+        {
+            return "(no shim state)";
+        }
+
+        var logs = Directory.EnumerateFiles(ShimStateRoot, "*.log", SearchOption.AllDirectories)
+            .Select(f => $"{f}:\n{string.Join('\n', File.ReadLines(f).TakeLast(40))}");
+        return string.Join('\n', logs);
+    }
+
+    private static async Task WaitForSocketAsync(string path, BackgroundProcess process, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        while (!File.Exists(path))
+        {
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"{process.CommandLine} did not create {path}:\n{process.DescribeOutput()}");
+            }
+
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel?.Dispose();
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                await _owned[i].DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"CriNode: stopping {_owned[i]} failed: {ex.Message}"));
+            }
+        }
+
+        Work.Dispose();
+    }
+}

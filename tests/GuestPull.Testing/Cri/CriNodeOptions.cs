@@ -1,0 +1,11 @@
+namespace GuestPull.Testing.Cri;
+
+/// <summary>Settings for <see cref="CriNode.StartAsync"/>.</summary>
+public sealed class CriNodeOptions
+{
+    /// <summary>The command line prefix that runs guestpull: <c>["dotnet", ".../guestpull.dll"]</c> in tests, the published binary in benchmarks.</summary>
+    public required IReadOnlyList<string> GuestPullCommand { get; init; }
+
+    /// <summary>More lines for the shim's TOML config.</summary>
+    public string? ExtraShimConfig { get; init; }
+}
