@@ -114,7 +114,7 @@ public sealed class CriNode : IAsyncDisposable
                       address = "{snapshotterSocket}"
 
                     [plugins."io.containerd.grpc.v1.cri".containerd]
-                      snapshotter = "guestpull"
+                      snapshotter = "{(_options.UseGuestPullSnapshotter ? "guestpull" : "overlayfs")}"
                       disable_snapshot_annotations = false
                       discard_unpacked_layers = false
 

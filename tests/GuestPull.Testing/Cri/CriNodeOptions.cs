@@ -6,6 +6,12 @@ public sealed class CriNodeOptions
     /// <summary>The command line prefix that runs guestpull: <c>["dotnet", ".../guestpull.dll"]</c> in tests, the published binary in benchmarks.</summary>
     public required IReadOnlyList<string> GuestPullCommand { get; init; }
 
+    /// <summary>
+    /// Whether containerd's CRI uses <c>guestpull snapshotter</c> (proxy driver) as its global snapshotter
+    /// (the default). False keeps containerd's own overlayfs snapshotter: the runc baseline of bench/pod.
+    /// </summary>
+    public bool UseGuestPullSnapshotter { get; init; } = true;
+
     /// <summary>More lines for the shim's TOML config.</summary>
     public string? ExtraShimConfig { get; init; }
 }
