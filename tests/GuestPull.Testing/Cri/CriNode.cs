@@ -46,6 +46,9 @@ public sealed class CriNode : IAsyncDisposable
     /// <summary>The shim's own state (sockets, logs).</summary>
     public string ShimStateRoot => Work.Combine("shim-state");
 
+    /// <summary>The shims' ttrpc sockets (containerd's runc shims use /run/containerd/s).</summary>
+    public string ShimSocketDirectory => Work.Combine("s");
+
     public string LogRoot => Work.Combine("pod-logs");
 
     public string BusyboxImage => $"{Registry.Host}/busybox:1";
@@ -137,10 +140,14 @@ public sealed class CriNode : IAsyncDisposable
 
     private string ShimConfig() => $"""
         # written by the integration tests' CriNode
+        socket_dir = "{ShimSocketDirectory}"
         shared_root = "{SharedRoot}"
         state_root = "{ShimStateRoot}"
-        insecure_registries = ["{Registry.Host}"]
         {_options.ExtraShimConfig}
+
+        [agent]
+        insecure_registries = ["{Registry.Host}"]
+        {_options.ExtraAgentConfig}
         """;
 
     /// <summary>

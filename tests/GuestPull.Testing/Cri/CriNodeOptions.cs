@@ -12,6 +12,9 @@ public sealed class CriNodeOptions
     /// </summary>
     public bool UseGuestPullSnapshotter { get; init; } = true;
 
-    /// <summary>More lines for the shim's TOML config.</summary>
+    /// <summary>More top-level lines for the shim's TOML config.</summary>
     public string? ExtraShimConfig { get; init; }
+
+    /// <summary>More lines for the shim config's <c>[agent]</c> table (the agent's own keys).</summary>
+    public string? ExtraAgentConfig { get; init; }
 }
