@@ -39,5 +39,5 @@ internal static class CommandRunner
         or Images.Pull.LayerPullException or Unpack.InvalidLayerException or Images.Spec.RuntimeSpecException
         or Linux.NativeCallException
         or RegistryBlockedException or FormatException or ArgumentException or IOException or UnauthorizedAccessException
-        or InvalidDataException or System.Text.Json.JsonException;
+        or InvalidDataException or System.Text.Json.JsonException or TimeoutException;
 }

@@ -74,7 +74,7 @@ internal static class VerifyCommand
         return command;
     }
 
-    private static void Render(SandboxVerification verification)
+    public static void Render(SandboxVerification verification)
     {
         var console = TerminalConsole.Create();
         console.WriteLine($"pod {verification.PodNamespace}/{verification.PodName} sandbox {verification.SandboxId} (runtime handler {(verification.RuntimeHandler.Length == 0 ? "default" : verification.RuntimeHandler)})");

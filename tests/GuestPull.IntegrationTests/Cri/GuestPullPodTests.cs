@@ -69,6 +69,17 @@ public sealed class GuestPullPodTests(CriNodeFixture fixture) : IClassFixture<Cr
     }
 
     [Fact]
+    public async Task SmokeTest_RunsAPodInTheGuest_PrintsItsOutputAndAPassingVerify()
+    {
+        var smoke = await Node.SmokeTestAsync([], Node.BusyboxImage, "sh", "-c", "echo smoke from the guest");
+        Assert.True(smoke.ExitCode == 0, $"{smoke.StandardOutput}\n{smoke.StandardError}\n{Node.Describe()}");
+        Assert.Contains("  smoke from the guest", smoke.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("PASS: no rootfs of this pod is on the host", smoke.StandardOutput, StringComparison.Ordinal);
+        var pods = await Node.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest());
+        Assert.Empty(pods.Items);
+    }
+
+    [Fact]
     public async Task ExecSync_InALongRunningContainer_ReturnsItsOutputAndStatus()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));

@@ -21,11 +21,7 @@ public sealed class RuncPodTests(CriNodeFixture fixture) : IClassFixture<CriNode
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
         var token = timeout.Token;
-        foreach (var image in new[] { Node.PauseImage, Node.BusyboxImage })
-        {
-            var pulled = await Node.Containerd.RunCtrAsync(["images", "pull", "--plain-http", "--snapshotter", "guestpull", image], "k8s.io", new ProcessRunOptions { ThrowOnFailure = false }, token);
-            Assert.True(pulled.ExitCode == 0, pulled.StandardError);
-        }
+        await UnpackOnTheHostAsync(token);
 
         var podConfig = Node.PodConfig("runc");
         var podId = (await Node.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podConfig, RuntimeHandler = "runc" }, cancellationToken: token)).PodSandboxId;
@@ -48,6 +44,37 @@ public sealed class RuncPodTests(CriNodeFixture fixture) : IClassFixture<CriNode
         {
             await Node.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = podId }, cancellationToken: token);
             await Node.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = podId }, cancellationToken: token);
+        }
+
+        // The operator's smoke test drives the same CRI calls; with runc the verify check is skipped.
+        var smoke = await Node.SmokeTestAsync(["--runtime-handler", "runc", "--no-verify"], Node.BusyboxImage, "sh", "-c", "echo smoke from runc");
+        Assert.True(smoke.ExitCode == 0, smoke.StandardOutput + smoke.StandardError);
+        Assert.Contains("  smoke from runc", smoke.StandardOutput, StringComparison.Ordinal);
+        var pods = await Node.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest(), cancellationToken: token);
+        Assert.Empty(pods.Items);
+    }
+
+    [Fact]
+    public async Task SmokeTest_OfAMissingImage_FailsWithContainerdsError_AndRemovesItsPod()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        var token = timeout.Token;
+        await UnpackOnTheHostAsync(token);
+        var smoke = await Node.SmokeTestAsync(["--runtime-handler", "runc", "--no-verify"], $"{Node.Registry.Host}/no-such-image:1", "true");
+        Assert.Equal(1, smoke.ExitCode);
+        Assert.Contains("the smoke-test pod failed", smoke.StandardError, StringComparison.Ordinal);
+        Assert.Contains("no-such-image", smoke.StandardError, StringComparison.Ordinal);
+        var pods = await Node.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest(), cancellationToken: token);
+        Assert.Empty(pods.Items);
+    }
+
+    // ctr unpacks without CRI's labels, so the proxy snapshotter makes ordinary overlay snapshots runc can use.
+    private async Task UnpackOnTheHostAsync(CancellationToken token)
+    {
+        foreach (var image in new[] { Node.PauseImage, Node.BusyboxImage })
+        {
+            var pulled = await Node.Containerd.RunCtrAsync(["images", "pull", "--plain-http", "--snapshotter", "guestpull", image], "k8s.io", new ProcessRunOptions { ThrowOnFailure = false }, token);
+            Assert.True(pulled.ExitCode == 0, pulled.StandardError);
         }
     }
 }
