@@ -16,5 +16,12 @@ cat > artifacts/bin/containerd-shim-guestpull-v2 <<'LAUNCHER'
 # containerd-shim-guestpull-v2: the runtime io.containerd.guestpull.v2 is `guestpull shim`.
 exec "$(dirname "$(readlink -f "$0")")/guestpull" shim "$@"
 LAUNCHER
-chmod 0755 artifacts/bin/containerd-shim-guestpull-v2
-echo "built: $(pwd)/artifacts/bin/guestpull, $(pwd)/artifacts/bin/containerd-shim-guestpull-v2"
+# containerd mounts a guest-pull snapshot (type fuse.nydus-overlayfs) on the host for a moment during
+# CRI's CreateContainer; mount.fuse then runs the helper named by the subtype.
+cat > artifacts/bin/nydus-overlayfs <<'LAUNCHER'
+#!/bin/sh
+# nydus-overlayfs: mount helper for fuse.nydus-overlayfs snapshots, `guestpull mount-helper`.
+exec "$(dirname "$(readlink -f "$0")")/guestpull" mount-helper "$@"
+LAUNCHER
+chmod 0755 artifacts/bin/containerd-shim-guestpull-v2 artifacts/bin/nydus-overlayfs
+echo "built: $(pwd)/artifacts/bin/guestpull, containerd-shim-guestpull-v2, nydus-overlayfs"

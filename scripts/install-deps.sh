@@ -4,7 +4,7 @@
 # only for what is not installed yet.
 set -euo pipefail
 
-packages=(containerd runc docker-registry skopeo umoci busybox-static apache2-utils openssl gnupg
+packages=(containerd runc docker-registry skopeo umoci busybox-static apache2-utils openssl gnupg fuse3
           ca-certificates curl iproute2 util-linux e2fsprogs "$@")
 
 missing=()

@@ -43,8 +43,11 @@ public sealed class CriNode : IAsyncDisposable
     /// <summary>The host directory the shim shares with sandboxes (what <c>guestpull verify --shared-root</c> reads).</summary>
     public string SharedRoot => Work.Combine("shared");
 
-    /// <summary>The shim's own state (sockets, logs).</summary>
-    public string ShimStateRoot => Work.Combine("shim-state");
+    /// <summary>
+    /// The shim's own state (sockets, logs). Under /run with a short name: the agent's socket path
+    /// (state root, namespace, 64-hex sandbox id, agent.sock) must fit a unix socket's 107 bytes.
+    /// </summary>
+    public string ShimStateRoot { get; } = Path.Combine("/run", "gpt-" + Guid.NewGuid().ToString("N")[..10]);
 
     /// <summary>The shims' ttrpc sockets (containerd's runc shims use /run/containerd/s).</summary>
     public string ShimSocketDirectory => Work.Combine("s");
@@ -151,16 +154,21 @@ public sealed class CriNode : IAsyncDisposable
         """;
 
     /// <summary>
-    /// Writes <c>containerd-shim-guestpull-v2</c> into <paramref name="directory"/>: the launcher build.sh
-    /// puts in artifacts/bin, running <see cref="GuestPullCommand"/> instead.
+    /// Writes <c>containerd-shim-guestpull-v2</c> and <c>nydus-overlayfs</c> into <paramref name="directory"/>:
+    /// the launchers build.sh puts in artifacts/bin, running <see cref="GuestPullCommand"/> instead.
     /// </summary>
-    private string WriteShimLauncher(string directory)
+    private void WriteShimLauncher(string directory)
     {
-        var path = Path.Combine(directory, "containerd-shim-guestpull-v2");
+        WriteLauncher(directory, "containerd-shim-guestpull-v2", "shim");
+        WriteLauncher(directory, "nydus-overlayfs", "mount-helper");
+    }
+
+    private void WriteLauncher(string directory, string name, string subcommand)
+    {
+        var path = Path.Combine(directory, name);
         var command = string.Join(' ', GuestPullCommand.Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
-        File.WriteAllText(path, $"#!/bin/sh\nexec {command} shim \"$@\"\n");
+        File.WriteAllText(path, $"#!/bin/sh\nexec {command} {subcommand} \"$@\"\n");
         UnixFiles.SetMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        return path;
     }
 
     /// <summary>A pod on the node's network (no CNI needed; such a pod must not set a hostname).</summary>
@@ -254,5 +262,16 @@ public sealed class CriNode : IAsyncDisposable
         }
 
         Work.Dispose();
+        try
+        {
+            if (Directory.Exists(ShimStateRoot))
+            {
+                Directory.Delete(ShimStateRoot, recursive: true);
+            }
+        }
+        catch (IOException ex)
+        {
+            Console.Error.WriteLine($"CriNode: removing {ShimStateRoot} failed: {ex.Message}");
+        }
     }
 }
