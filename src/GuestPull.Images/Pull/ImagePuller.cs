@@ -1,4 +1,5 @@
 using System.Buffers;
+using GuestPull.Images.Signatures;
 using GuestPull.Images.Store;
 using GuestPull.Oci.Model;
 using GuestPull.Oci.Registry;
@@ -43,10 +44,21 @@ public sealed class ImagePuller
     /// <param name="platform">The platform to pick from an index.</param>
     /// <param name="progress">Receives per-layer progress; may be called from several threads.</param>
     /// <param name="cancellationToken">Cancels the pull; partial layers are removed.</param>
+    /// <exception cref="PolicyRejectedException">The signature policy refused the image; nothing was downloaded.</exception>
     public async Task<PulledImage> PullAsync(ImageReference reference, Platform? platform, Action<LayerPullProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);
         var image = await _registry.ResolveImageAsync(reference, platform, cancellationToken).ConfigureAwait(false);
+
+        // The policy judges the very documents this pull uses (no second fetch a moved tag could
+        // change), under the name asked for, and before the store is even asked about layers, so a
+        // rejected image is rejected the same way whether or not its layers are cached.
+        PolicyDecision? decision = null;
+        if (_options.Policy is { } policy)
+        {
+            decision = await policy.EnforceAsync(reference, image.Index, image.ManifestDocument, cancellationToken).ConfigureAwait(false);
+        }
+
         var layers = image.LayersWithDiffIds.ToList();
         foreach (var (layer, _) in layers)
         {
@@ -139,6 +151,7 @@ public sealed class ImagePuller
             LayerDirectories = image.Config.DiffIds.Select(_store.LayerPath).ToList(),
             LayersDownloaded = downloaded,
             LayersCached = cached,
+            PolicyDecision = decision,
         };
     }
 

@@ -1,3 +1,4 @@
+using GuestPull.Images.Signatures;
 using GuestPull.Images.Store;
 using GuestPull.Oci.Registry;
 
@@ -20,4 +21,7 @@ public sealed record PulledImage
 
     /// <summary>How many layers were already in the store.</summary>
     public int LayersCached { get; init; }
+
+    /// <summary>The signature policy's decision (always an acceptance), or null when no policy was set.</summary>
+    public PolicyDecision? PolicyDecision { get; init; }
 }

@@ -183,6 +183,20 @@ public sealed class RegistryClient : IDisposable
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Lists the manifests that name <paramref name="subject"/> as their subject through the OCI
+    /// referrers API (<c>GET /v2/&lt;name&gt;/referrers/&lt;digest&gt;</c>), filtered by
+    /// <paramref name="artifactType"/> when given. Returns null when the registry does not offer the
+    /// API (it answers 404 or 405), so the caller can fall back to the tag schema.
+    /// </summary>
+    /// <exception cref="RegistryException">The registry refused the request or is unreachable.</exception>
+    /// <exception cref="OciFormatException">The answer is not an image index.</exception>
+    public async Task<ImageIndex?> GetReferrersAsync(ImageReference reference, Digest subject, string? artifactType, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        return await OnEachEndpointAsync(reference, (session, ct) => FetchReferrersAsync(session, reference, subject, artifactType, ct), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <inheritdoc />
     public void Dispose() => _transport.Dispose();
 
@@ -287,6 +301,42 @@ public sealed class RegistryClient : IDisposable
         }
 
         return new FetchedManifest(document, Served(session));
+    }
+
+    private async Task<ImageIndex?> FetchReferrersAsync(RepositorySession session, ImageReference reference, Digest subject, string? artifactType, CancellationToken cancellationToken)
+    {
+        var what = $"referrers of {reference.Name}@{subject}";
+        var relative = "referrers/" + subject + (artifactType is null ? string.Empty : "?artifactType=" + Uri.EscapeDataString(artifactType));
+        using var response = await session.GetAsync(
+            relative,
+            request => request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(MediaTypes.OciIndex)),
+            what,
+            cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
+        {
+            return null;
+        }
+
+        await ThrowIfFailedAsync(response, session, what, cancellationToken).ConfigureAwait(false);
+        ReadOnlyMemory<byte> bytes;
+        try
+        {
+            bytes = await BoundedRead.ReadAsync(response.Content, _options.MaxManifestSize, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new ContentVerificationException($"{what}: the answer from {session.Endpoint.Host} is too large ({ex.Message})");
+        }
+        catch (Exception ex) when (RegistryTransport.IsTransient(ex, cancellationToken))
+        {
+            throw new RegistryException($"{what}: {_transport.Describe(ex, session.BaseUri)}", innerException: ex);
+        }
+
+        var document = ManifestParser.Parse(bytes, response.Content.Headers.ContentType?.ToString());
+        var index = document.Index ?? throw new OciFormatException($"{what}: {session.Endpoint.Host} answered with a manifest, not an image index");
+
+        // A registry may ignore the filter; apply it here too.
+        return artifactType is null ? index : index with { Manifests = [.. index.Manifests.Where(m => m.ArtifactType == artifactType)] };
     }
 
     private async Task<Stream> OpenBlobAtAsync(RepositorySession session, Descriptor descriptor, long offset, string what, CancellationToken cancellationToken)
