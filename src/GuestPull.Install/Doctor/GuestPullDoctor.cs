@@ -1,0 +1,270 @@
+using GuestPull.Install.Containerd;
+using GuestPull.Install.Services;
+using GuestPull.Install.Toml;
+
+namespace GuestPull.Install.Doctor;
+
+/// <summary>
+/// <c>guestpull doctor</c>: checks a node against what guest pull needs, each finding with a fix.
+/// Reads only: it never changes the host (the overlay probe mounts and unmounts in a temporary directory).
+/// </summary>
+public static class GuestPullDoctor
+{
+    /// <summary>Runs every check for the install described by <paramref name="options"/>.</summary>
+    public static async Task<DoctorReport> RunAsync(InstallOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var findings = new List<DoctorFinding>();
+        var version = await CheckContainerdVersionAsync(options, findings, cancellationToken).ConfigureAwait(false);
+        var config = CheckContainerdConfig(options, findings);
+        if (config is { } found)
+        {
+            CheckConfigSettings(options, found, version, findings);
+        }
+        await CheckSnapshotterAsync(options, findings, cancellationToken).ConfigureAwait(false);
+        CheckShim(options, findings);
+        CheckMountHelper(options, findings);
+        findings.AddRange(FileSystemChecks.Run(options.SnapshotterRoot));
+        await CheckHostImagesAsync(options, config, version, findings, cancellationToken).ConfigureAwait(false);
+        return new DoctorReport(findings);
+    }
+
+    private static async Task<ContainerdVersion?> CheckContainerdVersionAsync(InstallOptions options, List<DoctorFinding> findings, CancellationToken cancellationToken)
+    {
+        ContainerdVersion version;
+        try
+        {
+            version = await ContainerdHost.DetectContainerdVersionAsync(options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InstallException ex)
+        {
+            findings.Add(new("containerd.version", DoctorStatus.Fail, ex.Message, "install containerd 1.6 or later (Debian: apt-get install containerd)"));
+            return null;
+        }
+        if (options.RuntimeSpecific && !version.IsAtLeast(ContainerdVersion.RuntimeSpecificSnapshotter))
+        {
+            findings.Add(new("containerd.version", DoctorStatus.Fail, $"containerd {version} has no per-runtime snapshotter (1.7+)",
+                "upgrade containerd to 1.7 or later, or use the global snapshotter (install without --runtime-specific)"));
+        }
+        else if (!version.IsAtLeast(new ContainerdVersion(1, 6, 0, "1.6.0")))
+        {
+            findings.Add(new("containerd.version", DoctorStatus.Fail, $"containerd {version} is older than 1.6", "upgrade containerd to 1.6 or later"));
+        }
+        else
+        {
+            findings.Add(new("containerd.version", DoctorStatus.Pass, $"containerd {version}", string.Empty));
+        }
+        return version;
+    }
+
+    private static (TomlDocumentEditor Editor, ContainerdConfigLayout Layout)? CheckContainerdConfig(InstallOptions options, List<DoctorFinding> findings)
+    {
+        var path = options.ContainerdConfig;
+        if (!File.Exists(path))
+        {
+            findings.Add(new("containerd.config", DoctorStatus.Fail, $"{path} does not exist (containerd runs on its defaults: no proxy plugin)",
+                "run guestpull install, or guestpull install --config-only to write just the config"));
+            return null;
+        }
+        try
+        {
+            var text = File.ReadAllText(path);
+            var layout = ContainerdConfigLayout.ForVersion(ContainerdConfigPatcher.ReadVersion(text, path), path);
+            findings.Add(new("containerd.config", DoctorStatus.Pass, $"{path}: config version {layout.Version}", string.Empty));
+            return (ContainerdConfigPatcher.Open(text, path), layout);
+        }
+        catch (InstallException ex)
+        {
+            findings.Add(new("containerd.config", DoctorStatus.Fail, ex.Message, "fix the file (containerd config default shows a valid one), then guestpull install"));
+            return null;
+        }
+    }
+
+    private static void CheckConfigSettings(
+        InstallOptions options, (TomlDocumentEditor Editor, ContainerdConfigLayout Layout) config, ContainerdVersion? version, List<DoctorFinding> findings)
+    {
+        var (editor, layout) = config;
+        var images = ContainerdConfigPatcher.Header(layout.ImageSettingsTable);
+        var annotations = editor.GetValueText(layout.ImageSettingsTable, "disable_snapshot_annotations");
+        // containerd's default for this key is true before 2.0 and false from 2.0 on.
+        var annotationsOn = annotations == "false" || (annotations is null && version?.Major >= 2);
+        findings.Add(annotationsOn
+            ? new("containerd.annotations", DoctorStatus.Pass, "snapshot annotations are passed to snapshotters", string.Empty)
+            : new("containerd.annotations", DoctorStatus.Fail,
+                $"disable_snapshot_annotations is {annotations ?? "unset (true by default)"}: the snapshotter never sees the image and layer references it needs",
+                $"set disable_snapshot_annotations = false in [{images}] (guestpull install does), then restart containerd"));
+
+        var discard = editor.GetValueText(layout.ImageSettingsTable, "discard_unpacked_layers");
+        findings.Add(discard == "true"
+            ? new("containerd.layers", DoctorStatus.Fail, "discard_unpacked_layers = true: layer blobs are dropped after unpack, so another snapshotter cannot unpack them later",
+                $"set discard_unpacked_layers = false in [{images}], then restart containerd")
+            : new("containerd.layers", DoctorStatus.Pass, "unpacked layers are kept", string.Empty));
+
+        var proxy = ContainerdConfigLayout.ProxyPlugin(ContainerdConfigRequest.DefaultSnapshotterName);
+        var type = editor.GetValueText(proxy, "type");
+        var address = editor.GetValueText(proxy, "address");
+        var expectedAddress = TomlDocumentEditor.Quote(options.SnapshotterAddress);
+        if (type is null && address is null)
+        {
+            findings.Add(new("containerd.proxy-plugin", DoctorStatus.Fail, "[proxy_plugins.guestpull] is not declared: containerd does not know the snapshotter",
+                "run guestpull install (or --config-only), then restart containerd"));
+        }
+        else if (type != "\"snapshot\"" || address != expectedAddress)
+        {
+            findings.Add(new("containerd.proxy-plugin", DoctorStatus.Fail,
+                $"[proxy_plugins.guestpull] has type {type ?? "unset"} and address {address ?? "unset"}; expected \"snapshot\" and {expectedAddress}",
+                "set them (guestpull install does), or pass the snapshotter address this node uses with --snapshotter-address"));
+        }
+        else
+        {
+            findings.Add(new("containerd.proxy-plugin", DoctorStatus.Pass, $"[proxy_plugins.guestpull] points at {options.SnapshotterAddress}", string.Empty));
+        }
+
+        var snapshotter = TomlDocumentEditor.Quote(ContainerdConfigRequest.DefaultSnapshotterName);
+        if (options.RuntimeSpecific)
+        {
+            var handlers = options.RuntimeHandlers ?? ContainerdConfigPatcher.DefaultHandlers(editor, layout, ContainerdConfigRequest.DefaultRuntimeHandler);
+            var missing = handlers.Where(h => editor.GetValueText(layout.Runtime(h), "snapshotter") != snapshotter).ToList();
+            findings.Add(missing.Count == 0
+                ? new("containerd.snapshotter", DoctorStatus.Pass, $"runtime handlers {string.Join(", ", handlers)} use the guestpull snapshotter", string.Empty)
+                : new("containerd.snapshotter", DoctorStatus.Fail, $"runtime handler(s) {string.Join(", ", missing)} do not set snapshotter = \"guestpull\"",
+                    "guestpull install --runtime-specific sets them; then restart containerd"));
+        }
+        else
+        {
+            var global = editor.GetValueText(layout.ImageSettingsTable, "snapshotter");
+            findings.Add(global == snapshotter
+                ? new("containerd.snapshotter", DoctorStatus.Pass, "guestpull is containerd's global snapshotter", string.Empty)
+                : new("containerd.snapshotter", DoctorStatus.Fail, $"the global snapshotter is {global ?? "unset (overlayfs)"}, not guestpull",
+                    $"set snapshotter = \"guestpull\" in [{images}] (guestpull install does), or check with --runtime-specific if that is the intent"));
+        }
+
+        var runtimeType = editor.GetValueText(layout.Runtime(ContainerdConfigRequest.DefaultRuntimeHandler), "runtime_type");
+        findings.Add(runtimeType == TomlDocumentEditor.Quote(ContainerdConfigRequest.DefaultRuntimeType)
+            ? new("containerd.runtime", DoctorStatus.Pass, $"runtime handler guestpull runs {ContainerdConfigRequest.DefaultRuntimeType}", string.Empty)
+            : new("containerd.runtime", DoctorStatus.Fail,
+                $"runtime handler guestpull is {(runtimeType is null ? "not declared" : "of type " + runtimeType)}",
+                $"declare [{ContainerdConfigPatcher.Header(layout.Runtime("guestpull"))}] runtime_type = \"{ContainerdConfigRequest.DefaultRuntimeType}\" (guestpull install does)"));
+    }
+
+    private static async Task CheckSnapshotterAsync(InstallOptions options, List<DoctorFinding> findings, CancellationToken cancellationToken)
+    {
+        var problem = await SnapshotterProbe.ProbeAsync(options.SnapshotterAddress, ContainerdConfigRequest.DefaultSnapshotterName, cancellationToken).ConfigureAwait(false);
+        var how = options.EffectiveServiceMode == ServiceMode.Systemd
+            ? $"systemctl status {SystemdUnit.Name}; journalctl -u {SystemdUnit.Name}"
+            : $"see {StandaloneSnapshotter.LogFile(options)}; guestpull install --standalone starts it";
+        findings.Add(problem is null
+            ? new("snapshotter.socket", DoctorStatus.Pass, $"the snapshotter answers on {options.SnapshotterAddress}", string.Empty)
+            : new("snapshotter.socket", DoctorStatus.Fail, $"the snapshotter does not answer: {problem}", how));
+    }
+
+    private static void CheckShim(InstallOptions options, List<DoctorFinding> findings)
+    {
+        // containerd looks for containerd-shim-NAME-v2 on its PATH and beside its own binary.
+        var directories = ContainerdSearchPath(options);
+        if (FindOnPath("containerd", directories) is { } containerd)
+        {
+            directories.Add(Path.GetDirectoryName(containerd)!);
+        }
+        var shim = FindOnPath(BinaryInstaller.ShimName, directories);
+        if (shim is not null)
+        {
+            findings.Add(new("runtime.shim", DoctorStatus.Pass, $"{BinaryInstaller.ShimName} found at {shim}", string.Empty));
+            return;
+        }
+        var installed = Path.Combine(options.BinDirectory, BinaryInstaller.ShimName);
+        findings.Add(new("runtime.shim", DoctorStatus.Fail,
+            File.Exists(installed)
+                ? $"{installed} exists but {options.BinDirectory} is not on the PATH containerd searches"
+                : $"{BinaryInstaller.ShimName} is not on the PATH nor beside containerd: pods with handler guestpull cannot start",
+            $"install it (guestpull install puts a link in {options.BinDirectory}) into a directory on containerd's PATH"));
+    }
+
+    // The running containerd's own PATH when it can be found: that is what it searches, not ours.
+    private static List<string> ContainerdSearchPath(InstallOptions options) =>
+        [.. (options.ShimSearchPath ?? ContainerdProcess.FindPath(options.ContainerdConfig) ?? Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(':', StringSplitOptions.RemoveEmptyEntries)];
+
+    /// <summary>
+    /// containerd mounts a guest-pull snapshot (type fuse.nydus-overlayfs) on the host during CRI's
+    /// CreateContainer through mount.fuse, which runs the nydus-overlayfs helper; without either,
+    /// every guest-pull container fails to be created.
+    /// </summary>
+    private static void CheckMountHelper(InstallOptions options, List<DoctorFinding> findings)
+    {
+        if (options.FsDriver != "proxy")
+        {
+            return;
+        }
+
+        var directories = ContainerdSearchPath(options);
+        var fuse = FindOnPath("mount.fuse", [.. directories, "/sbin", "/usr/sbin"]);
+        var helper = FindOnPath(BinaryInstaller.MountHelperName, directories);
+        if (fuse is null)
+        {
+            findings.Add(new("runtime.mount-helper", DoctorStatus.Fail, "mount.fuse is missing: containerd cannot mount guest-pull snapshots (fuse.nydus-overlayfs) when it creates a container",
+                "apt-get install fuse3"));
+        }
+        else if (helper is null)
+        {
+            findings.Add(new("runtime.mount-helper", DoctorStatus.Fail, $"{BinaryInstaller.MountHelperName} is not on containerd's PATH: mount.fuse cannot mount guest-pull snapshots when CRI creates a container",
+                $"guestpull install links it into {options.BinDirectory}; put that directory on containerd's PATH"));
+        }
+        else
+        {
+            findings.Add(new("runtime.mount-helper", DoctorStatus.Pass, $"{fuse} and {helper} mount guest-pull snapshots on the host", string.Empty));
+        }
+    }
+
+    private static async Task CheckHostImagesAsync(
+        InstallOptions options, (TomlDocumentEditor Editor, ContainerdConfigLayout Layout)? config, ContainerdVersion? version, List<DoctorFinding> findings, CancellationToken cancellationToken)
+    {
+        if (version is null || !File.Exists(options.ContainerdAddress))
+        {
+            findings.Add(new("host.images", DoctorStatus.Warn, $"containerd is not answering on {options.ContainerdAddress}; host images not checked",
+                "start containerd (or pass --containerd-address) and run doctor again"));
+            return;
+        }
+        var other = "overlayfs";
+        if (config is { } c && !options.RuntimeSpecific)
+        {
+            // The snapshotter before GuestPull's: what the install backup (or containerd's default) names.
+            var backup = options.ContainerdConfigBackup;
+            if (File.Exists(backup))
+            {
+                try
+                {
+                    var text = await File.ReadAllTextAsync(backup, cancellationToken).ConfigureAwait(false);
+                    var before = ContainerdConfigPatcher.Open(text, backup).GetValueText(c.Layout.ImageSettingsTable, "snapshotter");
+                    other = before?.Trim('"', '\'') is { Length: > 0 } name && name != ContainerdConfigRequest.DefaultSnapshotterName ? name : other;
+                }
+                catch (InstallException)
+                {
+                    // A damaged backup: fall back to containerd's default.
+                }
+            }
+        }
+        int count;
+        try
+        {
+            count = await SnapshotterProbe.CountSnapshotsAsync(options.ContainerdAddress, other, options.ContainerdNamespace, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InstallException ex)
+        {
+            findings.Add(new("host.images", DoctorStatus.Warn, ex.Message, "check containerd's log"));
+            return;
+        }
+        if (count == 0)
+        {
+            findings.Add(new("host.images", DoctorStatus.Pass, $"no image unpacked for {other} in namespace {options.ContainerdNamespace}", string.Empty));
+            return;
+        }
+        var message = $"{count} snapshot(s) of images unpacked for {other} in namespace {options.ContainerdNamespace}: " +
+            "CRI treats those images as present, so they are not pulled in the guest";
+        findings.Add(new("host.images", options.RuntimeSpecific ? DoctorStatus.Warn : DoctorStatus.Fail, message,
+            "delete them before switching: guestpull install --purge-host-images IMAGE... (the pause image too) or --purge-all-host-images; ctr -n k8s.io images ls shows them"));
+    }
+
+    private static string? FindOnPath(string name, IEnumerable<string> directories) =>
+        directories.Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
+}
