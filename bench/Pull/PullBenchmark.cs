@@ -1,5 +1,5 @@
 using GuestPull.Bench.Pull.Contenders;
-using GuestPull.Bench.Pull.Image;
+using GuestPull.Bench.Common.Image;
 using GuestPull.Bench.Pull.Reporting;
 using GuestPull.Testing;
 

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace GuestPull.Bench.Pull.Measurement;
 
 /// libc calls for spawning a child we reap ourselves (wait4), in its own process group and with
-/// default signal dispositions, and for making hardlinks in the benchmark image.
+/// default signal dispositions.
 internal static unsafe partial class NativeMethods
 {
     public const int OpenReadOnly = 0;
@@ -61,17 +61,6 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
-
-    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Link(string existing, string created);
-
-    public static void CreateHardLink(string existing, string created)
-    {
-        if (Link(existing, created) != 0)
-        {
-            throw new IOException($"link({existing}, {created}) failed with errno {Marshal.GetLastPInvokeError()}.");
-        }
-    }
 
     /// struct rusage on 64-bit Linux: two timevals then fourteen longs.
     [StructLayout(LayoutKind.Sequential)]

@@ -1,4 +1,4 @@
-using GuestPull.Bench.Pull.Image;
+using GuestPull.Bench.Common.Image;
 
 namespace GuestPull.Bench.Pull.Reporting;
 

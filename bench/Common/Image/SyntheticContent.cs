@@ -1,9 +1,11 @@
 using System.Globalization;
+using System.Runtime.Versioning;
 using System.Text;
 
-namespace GuestPull.Bench.Pull.Image;
+namespace GuestPull.Bench.Common.Image;
 
 /// The made-up parts of the benchmark image. Seeded, so a rebuilt cache holds the same kind of data.
+[SupportedOSPlatform("linux")]
 internal static class SyntheticContent
 {
     private const int SmallDirectories = 100;
@@ -31,7 +33,7 @@ internal static class SyntheticContent
                 if (f % 50 == 49)
                 {
                     File.CreateSymbolicLink(Path.Combine(subdirectory, $"link{f:D4}"), $"f{f - 1:D4}.txt");
-                    Measurement.NativeMethods.CreateHardLink(path, Path.Combine(subdirectory, $"hard{f:D4}"));
+                    HardLink.Create(path, Path.Combine(subdirectory, $"hard{f:D4}"));
                 }
             }
         }

@@ -1,15 +1,20 @@
 using System.IO.Compression;
+using System.Runtime.Versioning;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GuestPull.Testing;
 
-namespace GuestPull.Bench.Pull.Image;
+namespace GuestPull.Bench.Common.Image;
 
+/// <summary>
 /// Builds the benchmark image once and keeps it under the cache directory: a debootstrap minbase
 /// bookworm root as the base layer, then layers made with umoci unpack/repack that copy trees
 /// around, add many small files, add incompressible data and delete things.
-internal sealed class BenchImageBuilder
+/// </summary>
+[SupportedOSPlatform("linux")]
+public sealed class BenchImageBuilder
 {
+    /// <summary>The image's tag in the cached layout.</summary>
     public const string Tag = "bench";
     private const string ImageVersion = "image-v1";
     private const string DefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -22,6 +27,7 @@ internal sealed class BenchImageBuilder
     private readonly string _mirror;
     private readonly TextWriter _log;
 
+    /// <summary>A builder caching under <paramref name="cacheDirectory"/>, running debootstrap against <paramref name="mirror"/>, logging progress to <paramref name="log"/>.</summary>
     public BenchImageBuilder(string cacheDirectory, string mirror, TextWriter log)
     {
         _cacheDirectory = Path.GetFullPath(cacheDirectory);
@@ -35,8 +41,10 @@ internal sealed class BenchImageBuilder
 
     private string DebootstrapDirectory => Path.Combine(_cacheDirectory, "debootstrap");
 
+    /// <summary>
     /// Returns the cached image, building whatever is missing; <paramref name="rebuild"/> drops the
     /// cached layout (not the debootstrap root) first.
+    /// </summary>
     public async Task<BenchImage> EnsureAsync(bool rebuild, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_cacheDirectory);
