@@ -60,6 +60,7 @@ internal static class AgentConfigParser
                 "runc_path" => settings with { RuncPath = NonEmpty(source, key, value) },
                 "runc_root" => settings with { RuncRoot = AbsolutePath(source, key, value) },
                 "pause_binary" => settings with { PauseBinary = AbsolutePath(source, key, value) },
+                "host_rootfs_root" => settings with { HostRootfsRoot = AbsolutePath(source, key, value) },
                 _ => Warn(settings, warnings, $"{source}: ignoring unknown key '{key}'"),
             };
         }

@@ -42,6 +42,13 @@ internal sealed record AgentSettings
     /// <summary>The static binary the built-in pause bundle runs (as <c>busybox sleep infinity</c>).</summary>
     public string PauseBinary { get; init; } = "/bin/busybox";
 
+    /// <summary>
+    /// Where the host shares root filesystems it unpacked itself (images not pulled in the guest); a
+    /// container without storage may only name a <c>root.path</c> below it. Null: every container's
+    /// rootfs must be pulled in the guest.
+    /// </summary>
+    public string? HostRootfsRoot { get; init; }
+
     /// <summary>Unknown keys, for the log.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }

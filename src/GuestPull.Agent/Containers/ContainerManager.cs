@@ -21,6 +21,9 @@ internal sealed partial class ContainerManager : IAsyncDisposable
     public const string ImageNameAnnotation = "io.kubernetes.cri.image-name";
     public const string CrioImageNameAnnotation = "io.kubernetes.cri-o.ImageName";
     public const string PauseSource = "pause";
+
+    /// <summary>What ListContainers reports as the image of a container whose rootfs the host shared.</summary>
+    public const string HostRootfsImage = "(rootfs shared by the host)";
     private const string DummySource = "dummy-image-reference";
     private const int DefaultReadBytes = 64 * 1024;
     private const int MaxReadBytes = 1024 * 1024;
@@ -51,7 +54,12 @@ internal sealed partial class ContainerManager : IAsyncDisposable
     {
         var id = RequireId(request.ContainerId, "container_id");
         var spec = SpecMerger.ParseSpec(request.OciSpecJson);
-        var storage = StorageParser.Parse(request.Storages);
+        if (StorageParser.Parse(request.Storages) is not { } storage)
+        {
+            await CreateOnHostRootfsAsync(id, spec, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var sandbox = SpecMerger.Annotation(spec, ContainerTypeAnnotation) == "sandbox" || storage.Source == PauseSource;
         var image = sandbox ? PauseSource : ImageName(storage, spec);
         var bundle = Path.Combine(_settings.BundleRoot, id);
@@ -93,6 +101,77 @@ internal sealed partial class ContainerManager : IAsyncDisposable
             }
 
             LogCreated(_logger, id, image, bundle);
+        }
+        catch
+        {
+            lock (_gate)
+            {
+                if (_containers.TryGetValue(id, out var placeholder) && placeholder is null)
+                {
+                    _containers.Remove(id);
+                }
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A container whose image the host unpacked (no guest-pull volume): the shim mounted its rootfs in
+    /// the directory it shares with the sandbox and names it in root.path. Only allowed below
+    /// <see cref="AgentSettings.HostRootfsRoot"/>; the bundle holds just config.json, and removing the
+    /// container never touches that rootfs (the shim unmounts it).
+    /// </summary>
+    private async Task CreateOnHostRootfsAsync(string id, JsonObject spec, CancellationToken cancellationToken)
+    {
+        var rootPath = (spec["root"] as JsonObject)?["path"]?.GetValue<string>() ?? string.Empty;
+        if (_settings.HostRootfsRoot is not { } allowed)
+        {
+            throw new TtrpcException(TtrpcStatusCode.InvalidArgument, $"container {id} has no storage with driver \"{StorageParser.GuestPullDriver}\" and this agent takes no rootfs from the host (host_rootfs_root is not set)");
+        }
+
+        var full = Path.IsPathFullyQualified(rootPath) ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(rootPath)) : string.Empty;
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(allowed));
+        if (full.Length == 0 || !full.StartsWith(root + "/", StringComparison.Ordinal))
+        {
+            throw new TtrpcException(TtrpcStatusCode.InvalidArgument, $"container {id}: root.path \"{rootPath}\" must be an absolute path below {root}, where the host shares root filesystems");
+        }
+
+        if (!Directory.Exists(full))
+        {
+            throw new TtrpcException(TtrpcStatusCode.NotFound, $"container {id}: the host-shared rootfs {full} does not exist");
+        }
+
+        var bundle = Path.Combine(_settings.BundleRoot, id);
+        Reserve(id);
+        try
+        {
+            if (Directory.Exists(bundle) || File.Exists(bundle))
+            {
+                throw new TtrpcException(TtrpcStatusCode.AlreadyExists, $"bundle directory {bundle} already exists: remove container {id} first");
+            }
+
+            Directory.CreateDirectory(bundle, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            try
+            {
+                ((JsonObject)spec["root"]!)["path"] = full;
+                await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), spec.ToJsonString(), cancellationToken).ConfigureAwait(false);
+                // The marker lets the bundle be removed like any other; there is no rootfs/ in it to unmount.
+                await File.WriteAllTextAsync(Path.Combine(bundle, BundleWriter.MarkerFileName), "host-rootfs", cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                Directory.Delete(bundle, recursive: true);
+                throw;
+            }
+
+            var container = new Container(id, bundle, HostRootfsImage, new ContainerProcess(string.Empty, Path.Combine(bundle, "init.pid")));
+            lock (_gate)
+            {
+                _containers[id] = container;
+            }
+
+            LogCreated(_logger, id, HostRootfsImage, bundle);
         }
         catch
         {

@@ -3,14 +3,20 @@ using GuestPull.Ttrpc;
 
 namespace GuestPull.Agent.Storage;
 
-/// <summary>Checks a request's storages: exactly one, of driver <c>image_guest_pull</c> (contracts §3).</summary>
+/// <summary>Checks a request's storages: none (the host shared the rootfs) or exactly one, of driver <c>image_guest_pull</c> (contracts §3).</summary>
 internal static class StorageParser
 {
     public const string GuestPullDriver = "image_guest_pull";
     private const string DriverOptionPrefix = GuestPullDriver + "=";
 
-    public static GuestPullStorage Parse(IReadOnlyList<Protocol.Storage> storages)
+    /// <summary>The request's guest-pull storage, or null when it has none (a rootfs the host shared).</summary>
+    public static GuestPullStorage? Parse(IReadOnlyList<Protocol.Storage> storages)
     {
+        if (storages.Count == 0)
+        {
+            return null;
+        }
+
         foreach (var storage in storages)
         {
             if (storage.Driver != GuestPullDriver)

@@ -45,6 +45,11 @@ internal sealed class PodSmokeTest(RuntimeService.RuntimeServiceClient runtime, 
                 Metadata = new ContainerMetadata { Name = "smoke-test" },
                 Image = new ImageSpec { Image = settings.Image },
                 LogPath = "smoke-test.log",
+                Linux = new LinuxContainerConfig
+                {
+                    // kubelet's defaults for a pod on the node's network without shareProcessNamespace.
+                    SecurityContext = new LinuxContainerSecurityContext { NamespaceOptions = new NamespaceOption { Network = NamespaceMode.Node, Pid = NamespaceMode.Container, Ipc = NamespaceMode.Pod } },
+                },
             };
             config.Command.Add(settings.Command);
             progress("CreateContainer");

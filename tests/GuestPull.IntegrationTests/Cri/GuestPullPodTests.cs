@@ -103,8 +103,9 @@ public sealed class GuestPullPodTests(CriNodeFixture fixture) : IClassFixture<Cr
 
             await Node.Runtime.StopContainerAsync(new StopContainerRequest { ContainerId = containerId, Timeout = 2 }, cancellationToken: token);
             var status = await Node.WaitForExitAsync(containerId, token);
-            // SIGTERM, or SIGKILL after the 2 s grace period when the container's init ignores SIGTERM as PID 1.
-            Assert.Contains(status.ExitCode, new[] { 128 + 15, 128 + 9 });
+            // The container has its own PID namespace (kubelet's default), where sleep is PID 1 and ignores
+            // SIGTERM: StopContainer kills it after the 2 s grace period.
+            Assert.Equal(128 + 9, status.ExitCode);
         }
         finally
         {
@@ -159,7 +160,12 @@ public sealed class GuestPullPodTests(CriNodeFixture fixture) : IClassFixture<Cr
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
         var token = timeout.Token;
         var image = $"{Node.Registry.Host}/gone:1";
-        await ImageBuilder.PushAsync(fixture.Busybox.LayoutDirectory, BusyboxImageFixture.Tag, Node.Registry, "gone:1", cancellationToken: token);
+        // An image of its own: containerd 1.6's CRI names a container's image (io.kubernetes.cri.image-name)
+        // after the first reference of the image id, so a copy of busybox:1 would be pulled as busybox:1.
+        using var work = TempDirectory.Create("cri-gone");
+        var layout = fixture.Busybox.CopyLayoutTo(work.Combine("layout"));
+        await ImageBuilder.AddLayerAsync(layout, BusyboxImageFixture.Tag, rootfs => File.WriteAllText(Path.Combine(rootfs, "gone.txt"), Guid.NewGuid().ToString()), token);
+        await ImageBuilder.PushAsync(layout, BusyboxImageFixture.Tag, Node.Registry, "gone:1", cancellationToken: token);
 
         var podConfig = Node.PodConfig("gone");
         var podId = (await Node.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podConfig, RuntimeHandler = CriNode.Handler }, cancellationToken: token)).PodSandboxId;
@@ -230,6 +236,49 @@ public sealed class GuestPullPodTests(CriNodeFixture fixture) : IClassFixture<Cr
 
         Assert.False(Directory.Exists(Path.Combine(Node.SharedRoot, podId)));
         Assert.Empty(await HostTraces.WaitUntilGoneAsync(() => HostTraces.ProcessesMentioning(podId), token));
+    }
+
+    [Fact]
+    public async Task ImageUnpackedOnTheHost_RunsFromTheSharedDirectory_AndVerifyNamesItsRootfsOnTheHost()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+        var token = timeout.Token;
+        using var work = TempDirectory.Create("cri-host-unpacked");
+        var layout = fixture.Busybox.CopyLayoutTo(work.Combine("layout"));
+        var marker = Guid.NewGuid().ToString();
+        await ImageBuilder.AddLayerAsync(layout, BusyboxImageFixture.Tag, rootfs => File.WriteAllText(Path.Combine(rootfs, "unpacked-on-host.txt"), marker), token);
+        var image = $"{Node.Registry.Host}/host-unpacked:1";
+        await ImageBuilder.PushAsync(layout, BusyboxImageFixture.Tag, Node.Registry, "host-unpacked:1", cancellationToken: token);
+        // ctr unpacks without CRI's labels: ordinary overlay snapshots, the image's files on the host.
+        var pulled = await Node.Containerd.RunCtrAsync(["images", "pull", "--plain-http", "--snapshotter", "guestpull", image], "k8s.io", new ProcessRunOptions { ThrowOnFailure = false }, token);
+        Assert.True(pulled.ExitCode == 0, pulled.StandardError);
+
+        var podConfig = Node.PodConfig("host-unpacked");
+        var podId = (await Node.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podConfig, RuntimeHandler = CriNode.Handler }, cancellationToken: token)).PodSandboxId;
+        try
+        {
+            var containerId = (await Node.Runtime.CreateContainerAsync(
+                new CreateContainerRequest { PodSandboxId = podId, Config = CriNode.ContainerConfig("from-host", image, "sh", "-c", "read -r line < /unpacked-on-host.txt; echo \"$line\""), SandboxConfig = podConfig },
+                cancellationToken: token)).ContainerId;
+            await Node.Runtime.StartContainerAsync(new StartContainerRequest { ContainerId = containerId }, cancellationToken: token);
+            var status = await Node.WaitForExitAsync(containerId, token);
+            Assert.True(status.ExitCode == 0, $"exit {status.ExitCode}\n{Node.Describe()}");
+            Assert.Equal([marker], CriNode.ReadLogLines(status.LogPath));
+
+            // The pause container was still pulled in the guest; this one's rootfs is on the host, and verify says so.
+            var verify = await Node.VerifyAsync(podId);
+            Assert.Equal(1, verify.ExitCode);
+            Assert.Contains("ON THE HOST", verify.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains(containerId[..13], verify.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains("FAIL: 1 rootfs directory is on the host", verify.StandardOutput, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await RemovePodAsync(podId, token);
+        }
+
+        Assert.False(Directory.Exists(Path.Combine(Node.SharedRoot, podId)), "the sandbox's shared directory is still there");
+        Assert.Empty(HostTraces.MountsUnder(Node.SharedRoot));
     }
 
     private async Task RemovePodAsync(string podId, CancellationToken token)

@@ -49,8 +49,8 @@ public sealed class CriNode : IAsyncDisposable
     /// </summary>
     public string ShimStateRoot { get; } = Path.Combine("/run", "gpt-" + Guid.NewGuid().ToString("N")[..10]);
 
-    /// <summary>The shims' ttrpc sockets (containerd's runc shims use /run/containerd/s).</summary>
-    public string ShimSocketDirectory => Work.Combine("s");
+    /// <summary>The shims' ttrpc sockets (containerd's runc shims use /run/containerd/s); short, for the same reason as <see cref="ShimStateRoot"/>.</summary>
+    public string ShimSocketDirectory => ShimStateRoot + "-s";
 
     public string LogRoot => Work.Combine("pod-logs");
 
@@ -196,6 +196,11 @@ public sealed class CriNode : IAsyncDisposable
         Image = new ImageSpec { Image = image },
         Command = { command },
         LogPath = name + ".log",
+        // kubelet's default: a PID namespace of the container's own (POD only with shareProcessNamespace).
+        Linux = new LinuxContainerConfig
+        {
+            SecurityContext = new LinuxContainerSecurityContext { NamespaceOptions = new NamespaceOption { Network = NamespaceMode.Node, Pid = NamespaceMode.Container, Ipc = NamespaceMode.Pod } },
+        },
     };
 
     /// <summary>Polls ContainerStatus until the container has exited (CRI learns of it from the shim's exit event).</summary>
@@ -264,9 +269,12 @@ public sealed class CriNode : IAsyncDisposable
         Work.Dispose();
         try
         {
-            if (Directory.Exists(ShimStateRoot))
+            foreach (var directory in new[] { ShimStateRoot, ShimSocketDirectory })
             {
-                Directory.Delete(ShimStateRoot, recursive: true);
+                if (Directory.Exists(directory))
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
             }
         }
         catch (IOException ex)

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using GuestPull.Agent.Protocol;
+using GuestPull.Shim.Daemon;
+
+namespace GuestPull.Shim.Rootfs;
+
+/// <summary>Kata's translation of an <c>image_guest_pull</c> volume into the agent's storage (contracts §3).</summary>
+internal static class GuestPullStorageBuilder
+{
+    public const string Driver = "image_guest_pull";
+    public const string PauseSource = "pause";
+
+    public static Storage Build(string containerId, KataVolume volume, IReadOnlyDictionary<string, string> annotations, bool isSandbox, string guestBundleRoot)
+    {
+        var source = isSandbox ? PauseSource : ImageName(annotations);
+
+        // The volume's metadata with every container annotation merged in (annotations win).
+        var metadata = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in volume.Metadata)
+        {
+            metadata[key] = value;
+        }
+
+        foreach (var (key, value) in annotations)
+        {
+            metadata[key] = value;
+        }
+
+        var json = JsonSerializer.Serialize(new Dictionary<string, object> { ["metadata"] = metadata });
+        return new Storage
+        {
+            Driver = Driver,
+            DriverOptions = { Driver + "=" + json },
+            Source = source,
+            Fstype = "overlay",
+            MountPoint = GuestRootfs(guestBundleRoot, containerId),
+        };
+    }
+
+    public static string GuestRootfs(string guestBundleRoot, string containerId) => $"{guestBundleRoot}/{containerId}/rootfs";
+
+    private static string ImageName(IReadOnlyDictionary<string, string> annotations)
+    {
+        if (annotations.TryGetValue(PodGrouping.ImageNameAnnotation, out var name) && name.Length > 0)
+        {
+            return name;
+        }
+
+        if (annotations.TryGetValue(PodGrouping.CrioImageNameAnnotation, out name) && name.Length > 0)
+        {
+            return name;
+        }
+
+        throw new ShimException($"Failed to get image name from annotations: the container's spec has no \"{PodGrouping.ImageNameAnnotation}\" annotation, and its rootfs is an {Driver} volume");
+    }
+}

@@ -1,0 +1,37 @@
+using GuestPull.Shim.Rootfs;
+
+namespace GuestPull.Shim.Tasks;
+
+/// <summary>A container of the pod: its own process, its execs and what the shim made on the host for it.</summary>
+internal sealed class ShimContainer
+{
+    public ShimContainer(string id, string bundle, bool isSandbox, ShimProcess init, RootfsPlan rootfs, IReadOnlyList<string> sharedMounts, string? cgroupsPath)
+    {
+        CgroupsPath = cgroupsPath;
+        Id = id;
+        Bundle = bundle;
+        IsSandbox = isSandbox;
+        Init = init;
+        Rootfs = rootfs;
+        SharedMounts = sharedMounts;
+    }
+
+    public string Id { get; }
+
+    /// <summary>The spec's linux.cgroupsPath, where runc in the guest puts the container's cgroups.</summary>
+    public string? CgroupsPath { get; }
+
+    public string Bundle { get; }
+
+    public bool IsSandbox { get; }
+
+    public ShimProcess Init { get; }
+
+    public RootfsPlan Rootfs { get; }
+
+    /// <summary>Host files and directories bound into the shared directory for this container.</summary>
+    public IReadOnlyList<string> SharedMounts { get; }
+
+    /// <summary>Exec'd processes by exec id; guarded by the task service's lock.</summary>
+    public Dictionary<string, ShimProcess> Execs { get; } = new(StringComparer.Ordinal);
+}

@@ -1,0 +1,63 @@
+using GuestPull.Shim.Configuration;
+
+namespace GuestPull.Shim.Tests.Unit;
+
+public sealed class ShimConfigParserTests
+{
+    [Fact]
+    public void DefaultsPutTheAgentsRuncStateInTheSandbox()
+    {
+        var config = ShimConfigParser.Parse(string.Empty, "test");
+
+        Assert.Equal("/run/containerd/s", config.SocketDirectory);
+        Assert.Equal("/run/guestpull/shim", config.StateRoot);
+        Assert.Equal("/run/guestpull/shared/sandboxes", config.SharedRoot);
+        Assert.Equal("runc_root = \"/run/kata-containers/runc\"\n", config.AgentToml);
+    }
+
+    [Fact]
+    public void TheAgentTableIsPassedThroughAsTheAgentsConfig()
+    {
+        var config = ShimConfigParser.Parse("""
+            shared_root = "/srv/shared/"
+            agent_start_timeout_seconds = 90
+            [agent]
+            insecure_registries = ["127.0.0.1:5000", "reg:1"]
+            registries_conf = "/etc/containers/registries.conf"
+            auth_file = "/etc/a\"uth.json"
+            pull_concurrency = 4
+            """, "test");
+
+        Assert.Equal("/srv/shared", config.SharedRoot);
+        Assert.Equal(TimeSpan.FromSeconds(90), config.AgentStartTimeout);
+        Assert.Contains("insecure_registries = [\"127.0.0.1:5000\", \"reg:1\"]\n", config.AgentToml, StringComparison.Ordinal);
+        Assert.Contains("registries_conf = \"/etc/containers/registries.conf\"\n", config.AgentToml, StringComparison.Ordinal);
+        Assert.Contains("auth_file = \"/etc/a\\\"uth.json\"\n", config.AgentToml, StringComparison.Ordinal);
+        Assert.Contains("pull_concurrency = 4\n", config.AgentToml, StringComparison.Ordinal);
+        Assert.Contains("runc_root = \"/run/kata-containers/runc\"\n", config.AgentToml, StringComparison.Ordinal);
+
+        // What the shim renders, the agent reads.
+        var agent = Tomlyn.TomlSerializer.Deserialize<Tomlyn.Model.TomlTable>(config.AgentToml)!;
+        Assert.Equal("/etc/a\"uth.json", agent["auth_file"]);
+    }
+
+    [Fact]
+    public void UnknownKeysAreWarnedAbout()
+    {
+        var config = ShimConfigParser.Parse("colour = 1\n[agent]\nflavour = 2\n", "f.toml");
+
+        Assert.Equal(["f.toml: ignoring unknown key 'colour'", "f.toml: ignoring unknown key 'agent.flavour'"], config.Warnings);
+    }
+
+    [Theory]
+    [InlineData("shared_root = \"relative\"", "'shared_root' must be an absolute path, got \"relative\"")]
+    [InlineData("agent_start_timeout_seconds = 0", "'agent_start_timeout_seconds' must be a whole number")]
+    [InlineData("agent = 3", "'agent' must be a table")]
+    [InlineData("[agent]\ninsecure_registries = [1]", "'agent.insecure_registries' must hold strings only")]
+    [InlineData("shared_root = ", "is not valid TOML")]
+    public void BadValuesAreRefusedWithTheKeyNamed(string toml, string expected)
+    {
+        var ex = Assert.Throws<ShimException>(() => ShimConfigParser.Parse(toml, "f.toml"));
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+}
