@@ -44,6 +44,13 @@ public sealed class BadInputTests(AgentEnvironment environment)
     }
 
     [Fact]
+    public Task NoStorage_WithoutAHostRootfsRoot_IsInvalidArgument() =>
+        AssertRefusedAsync(
+            new CreateContainerRequest { ContainerId = "no-storage", OciSpecJson = AgentClient.Spec() },
+            TtrpcStatusCode.InvalidArgument,
+            "takes no rootfs from the host (host_rootfs_root is not set)");
+
+    [Fact]
     public Task MalformedSpec_IsInvalidArgument() =>
         AssertRefusedAsync(
             AgentClient.GuestPull("bad-spec", environment.HelloImage, environment.BundleRoot, spec: "{\"process\": {\"args\": [\"sh\""),

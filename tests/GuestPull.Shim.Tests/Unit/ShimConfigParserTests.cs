@@ -12,7 +12,18 @@ public sealed class ShimConfigParserTests
         Assert.Equal("/run/containerd/s", config.SocketDirectory);
         Assert.Equal("/run/guestpull/shim", config.StateRoot);
         Assert.Equal("/run/guestpull/shared/sandboxes", config.SharedRoot);
-        Assert.Equal("runc_root = \"/run/kata-containers/runc\"\n", config.AgentToml);
+        Assert.Equal("runc_root = \"/run/kata-containers/runc\"\nhost_rootfs_root = \"/run/guestpull/shared/sandboxes\"\n", config.AgentToml);
+    }
+
+    [Fact]
+    public void TheAgentTakesHostRootfsOnlyFromTheSharedRoot_UnlessTheAgentTableSaysOtherwise()
+    {
+        var shared = ShimConfigParser.Parse("shared_root = \"/srv/shared\"\n", "test");
+        Assert.Contains("host_rootfs_root = \"/srv/shared\"\n", shared.AgentToml, StringComparison.Ordinal);
+
+        var own = ShimConfigParser.Parse("[agent]\nhost_rootfs_root = \"/elsewhere\"\n", "test");
+        Assert.Contains("host_rootfs_root = \"/elsewhere\"\n", own.AgentToml, StringComparison.Ordinal);
+        Assert.DoesNotContain("/run/guestpull/shared/sandboxes", own.AgentToml, StringComparison.Ordinal);
     }
 
     [Fact]
