@@ -6,6 +6,9 @@ namespace GuestPull.Cri;
 /// <summary>gRPC over a unix socket, the way containerd's clients reach it (plaintext HTTP/2, authority "localhost").</summary>
 public static class UnixSocketChannel
 {
+    /// <summary>containerd's message limit (grpc-go's default raised to 16 MiB).</summary>
+    public const int MaxMessageBytes = 16 * 1024 * 1024;
+
     /// <summary>The socket path of an address. Accepts <c>unix:///path</c>, <c>unix:/path</c> or a bare path.</summary>
     public static string ToPath(string address)
     {
@@ -45,7 +48,9 @@ public static class UnixSocketChannel
         return GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
         {
             HttpHandler = handler,
-            MaxReceiveMessageSize = 16 * 1024 * 1024,
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = MaxMessageBytes,
+            MaxSendMessageSize = MaxMessageBytes,
         });
     }
 }

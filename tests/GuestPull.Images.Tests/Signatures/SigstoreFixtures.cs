@@ -59,6 +59,16 @@ internal static class SigstoreFixtures
 
     private static string Locate([System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
     {
+        // GUESTPULL_SHARED_FIXTURES names the fixtures folder (…/shared/fixtures) when the clone is not
+        // next to it; /work/shared is where this workplace keeps it.
+        foreach (var root in new[] { Environment.GetEnvironmentVariable("GUESTPULL_SHARED_FIXTURES"), "/work/shared/fixtures" })
+        {
+            if (!string.IsNullOrEmpty(root) && System.IO.Directory.Exists(Path.Combine(root, "sigstore")))
+            {
+                return Path.Combine(root, "sigstore");
+            }
+        }
+
         // Test binaries may be built anywhere (--artifacts-path), so start from this source file.
         foreach (var start in new[] { Path.GetDirectoryName(sourceFile), AppContext.BaseDirectory })
         {
@@ -72,6 +82,6 @@ internal static class SigstoreFixtures
             }
         }
 
-        throw new DirectoryNotFoundException("the cosign fixtures (shared/fixtures/sigstore next to the repository) were not found");
+        throw new DirectoryNotFoundException("the cosign fixtures (shared/fixtures/sigstore next to the repository, or $GUESTPULL_SHARED_FIXTURES/sigstore) were not found");
     }
 }

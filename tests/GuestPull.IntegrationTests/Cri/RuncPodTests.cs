@@ -5,11 +5,15 @@ using GuestPull.Testing.Cri;
 namespace GuestPull.IntegrationTests.Cri;
 
 /// <summary>
-/// A runc pod on the same containerd as the guestpull runtime. containerd 1.6 has one global
+/// Images unpacked on the host: a runc pod, and a guestpull pod whose rootfs the shim shares with the
+/// sandbox (what verify must then report). A runc pod on the same containerd as the guestpull runtime. containerd 1.6 has one global
 /// snapshotter, so a CRI pull for a runc pod also goes through the proxy snapshotter and leaves no
 /// layer on the host; what runc runs must have been unpacked on the host by another path (here
 /// <c>ctr images pull</c>, which unpacks without CRI's labels, so the snapshotter makes ordinary
-/// overlay snapshots). containerd 1.7's runtime-specific snapshotter removes the limitation.
+/// overlay snapshots). containerd 1.7's runtime-specific snapshotter removes the limitation. This node
+/// keeps busybox unpacked on the host from the start: a chain once pulled through the proxy path holds
+/// empty layers, and a later host unpack of an image on the same base would reuse them (the
+/// "same image in two snapshotters" problem of nydus #539).
 /// </summary>
 [Collection(CriCollection.Name)]
 public sealed class RuncPodTests(CriNodeFixture fixture) : IClassFixture<CriNodeFixture>
@@ -66,6 +70,51 @@ public sealed class RuncPodTests(CriNodeFixture fixture) : IClassFixture<CriNode
         Assert.Contains("no-such-image", smoke.StandardError, StringComparison.Ordinal);
         var pods = await Node.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest(), cancellationToken: token);
         Assert.Empty(pods.Items);
+    }
+
+    [Fact]
+    public async Task ImageUnpackedOnTheHost_RunsFromTheSharedDirectory_AndVerifyNamesItsRootfsOnTheHost()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+        var token = timeout.Token;
+        await UnpackOnTheHostAsync(token);
+        var marker = Guid.NewGuid().ToString();
+        using var work = TempDirectory.Create("cri-host-unpacked");
+        var layout = fixture.Busybox.CopyLayoutTo(work.Combine("layout"));
+        await ImageBuilder.AddLayerAsync(layout, BusyboxImageFixture.Tag, rootfs => File.WriteAllText(Path.Combine(rootfs, "unpacked-on-host.txt"), marker), token);
+        var image = $"{Node.Registry.Host}/host-unpacked:1";
+        await ImageBuilder.PushAsync(layout, BusyboxImageFixture.Tag, Node.Registry, "host-unpacked:1", cancellationToken: token);
+        // ctr unpacks without CRI's labels: ordinary overlay snapshots, the image's files on the host.
+        var pulled = await Node.Containerd.RunCtrAsync(["images", "pull", "--plain-http", "--snapshotter", "guestpull", image], "k8s.io", new ProcessRunOptions { ThrowOnFailure = false }, token);
+        Assert.True(pulled.ExitCode == 0, pulled.StandardError);
+
+        var podConfig = Node.PodConfig("host-unpacked");
+        var podId = (await Node.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podConfig, RuntimeHandler = CriNode.Handler }, cancellationToken: token)).PodSandboxId;
+        try
+        {
+            var containerId = (await Node.Runtime.CreateContainerAsync(
+                new CreateContainerRequest { PodSandboxId = podId, Config = CriNode.ContainerConfig("from-host", image, "sh", "-c", "read -r line < /unpacked-on-host.txt; echo \"$line\""), SandboxConfig = podConfig },
+                cancellationToken: token)).ContainerId;
+            await Node.Runtime.StartContainerAsync(new StartContainerRequest { ContainerId = containerId }, cancellationToken: token);
+            var status = await Node.WaitForExitAsync(containerId, token);
+            Assert.True(status.ExitCode == 0, $"exit {status.ExitCode}\n{Node.Describe()}");
+            Assert.Equal([marker], CriNode.ReadLogLines(status.LogPath));
+
+            // This container's rootfs is on the host, and verify says so.
+            var verify = await Node.VerifyAsync(podId);
+            Assert.Equal(1, verify.ExitCode);
+            Assert.Contains("ON THE HOST", verify.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains(containerId[..13], verify.StandardOutput, StringComparison.Ordinal);
+            Assert.Matches(@"FAIL: \d+ rootfs director(y is|ies are) on the host", verify.StandardOutput);
+        }
+        finally
+        {
+            await Node.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = podId }, cancellationToken: token);
+            await Node.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = podId }, cancellationToken: token);
+        }
+
+        Assert.False(Directory.Exists(Path.Combine(Node.SharedRoot, podId)), "the sandbox's shared directory is still there");
+        Assert.Empty(HostTraces.MountsUnder(Node.SharedRoot));
     }
 
     // ctr unpacks without CRI's labels, so the proxy snapshotter makes ordinary overlay snapshots runc can use.
