@@ -1,4 +1,5 @@
 using GuestPull.Bench.Pull.Contenders;
+using GuestPull.Bench.Common;
 using GuestPull.Bench.Common.Image;
 using GuestPull.Bench.Pull.Reporting;
 using GuestPull.Testing;
@@ -19,7 +20,7 @@ internal sealed class PullBenchmark(BenchSettings settings, TextWriter log)
         var image = await new BenchImageBuilder(settings.CacheDirectory, settings.Mirror, log).EnsureAsync(settings.RebuildImage, cancellationToken).ConfigureAwait(false);
         await log.WriteLineAsync($"image: {image.Layers.Count} layers, {image.CompressedBytes / BenchReport.MegaByte:F1} MB compressed, {image.UncompressedBytes / BenchReport.MegaByte:F1} MB uncompressed").ConfigureAwait(false);
 
-        await using var scratch = await ScratchFileSystem.CreateAsync(settings.TmpfsSize, cancellationToken).ConfigureAwait(false);
+        await using var scratch = await TmpfsScratch.CreateAsync(settings.TmpfsSize, Path.GetTempPath(), cancellationToken).ConfigureAwait(false);
         await log.WriteLineAsync($"scratch: {scratch.Description}").ConfigureAwait(false);
         using var work = TempDirectory.Create("bench-pull");
         await using var registry = await RegistryInstance.StartAsync(new RegistryOptions { Name = "bench-pull" }, cancellationToken).ConfigureAwait(false);
