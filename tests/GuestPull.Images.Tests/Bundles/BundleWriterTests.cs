@@ -209,7 +209,8 @@ public sealed class BundleWriterTests : IAsyncLifetime
         }
         finally
         {
-            Mounts.Unmount(host);
+            // Detached: a process another test class starts at that moment may briefly hold the mount busy (EBUSY).
+            Mounts.Unmount(host, Mounts.UnmountDetach | Mounts.UnmountNoFollow);
         }
     }
 
