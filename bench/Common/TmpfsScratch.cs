@@ -1,4 +1,5 @@
 using System.Runtime.Versioning;
+using GuestPull.Linux;
 using GuestPull.Testing;
 
 namespace GuestPull.Bench.Common;
@@ -53,25 +54,20 @@ public sealed class TmpfsScratch : IAsyncDisposable
     }
 
     /// <summary>Restores TMPDIR, lazily unmounts whatever is still mounted below the tmpfs, then the tmpfs itself.</summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         if (_mountPoint is null)
         {
-            return;
+            return ValueTask.CompletedTask;
         }
 
         Environment.SetEnvironmentVariable("TMPDIR", _previousTmpDir);
-        var mountPoints = (await File.ReadAllLinesAsync("/proc/self/mountinfo").ConfigureAwait(false))
-            .Select(line => line.Split(' '))
-            .Where(fields => fields.Length > 4)
-            .Select(fields => fields[4].Replace("\\040", " ", StringComparison.Ordinal))
-            .Where(point => point == _mountPoint || point.StartsWith(_mountPoint + "/", StringComparison.Ordinal))
-            .OrderByDescending(point => point.Length);
-        foreach (var point in mountPoints)
+        foreach (var point in Mounts.MountPointsUnder(_mountPoint))
         {
-            await ProcessRunner.RunAsync("umount", ["-l", point], new ProcessRunOptions { ThrowOnFailure = false }, CancellationToken.None).ConfigureAwait(false);
+            _ = Mounts.TryUnmount(point, Mounts.UnmountDetach);
         }
 
         Directory.Delete(_mountPoint);
+        return ValueTask.CompletedTask;
     }
 }

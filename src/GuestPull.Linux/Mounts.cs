@@ -159,6 +159,29 @@ public static partial class Mounts
         return false;
     }
 
+    /// <summary>
+    /// The mount points at or below <paramref name="directory"/> in this process's mount namespace,
+    /// deepest first (the order they can be unmounted in), read from /proc/self/mountinfo.
+    /// </summary>
+    /// <param name="directory">An absolute path, symlinks already resolved.</param>
+    public static IReadOnlyList<string> MountPointsUnder(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var root = directory.Length > 1 ? directory.TrimEnd('/') : directory;
+        var prefix = root == "/" ? root : root + "/";
+        var found = new List<string>();
+        foreach (var line in File.ReadLines(MountInfoPath))
+        {
+            var fields = line.Split(' ');
+            if (fields.Length > 4 && Unescape(fields[4]) is var mountPoint && (mountPoint == root || mountPoint.StartsWith(prefix, StringComparison.Ordinal)))
+            {
+                found.Add(mountPoint);
+            }
+        }
+
+        return [.. found.OrderByDescending(mountPoint => mountPoint.Length)];
+    }
+
     /// <summary>Undoes mountinfo's octal escapes (<c>\040</c> for a space, <c>\134</c> for a backslash, ...).</summary>
     private static string Unescape(string field)
     {

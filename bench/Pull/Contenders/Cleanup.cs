@@ -24,21 +24,15 @@ internal static class Cleanup
     }
 
     /// Lazily unmounts every mount point at or below <paramref name="directory"/>, deepest first.
-    public static async Task UnmountUnderAsync(string directory, CancellationToken cancellationToken)
+    public static Task UnmountUnderAsync(string directory, CancellationToken cancellationToken)
     {
-        var full = Path.GetFullPath(directory).TrimEnd('/');
-        var lines = await File.ReadAllLinesAsync("/proc/self/mountinfo", cancellationToken).ConfigureAwait(false);
-        var mountPoints = lines
-            .Select(line => line.Split(' '))
-            .Where(fields => fields.Length > 4)
-            .Select(fields => fields[4].Replace("\\040", " ", StringComparison.Ordinal))
-            .Where(point => point == full || point.StartsWith(full + "/", StringComparison.Ordinal))
-            .OrderByDescending(point => point.Length)
-            .ToList();
-        foreach (var point in mountPoints)
+        foreach (var point in GuestPull.Linux.Mounts.MountPointsUnder(Path.GetFullPath(directory)))
         {
-            await ProcessRunner.RunAsync("umount", ["-l", point], new ProcessRunOptions { ThrowOnFailure = false }, cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            _ = GuestPull.Linux.Mounts.TryUnmount(point, GuestPull.Linux.Mounts.UnmountDetach);
         }
+
+        return Task.CompletedTask;
     }
 
     public static void DeleteDirectory(string path)

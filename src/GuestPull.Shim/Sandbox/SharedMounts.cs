@@ -23,7 +23,7 @@ internal static class SharedMounts
     /// <summary>Unmounts everything at or below <paramref name="directory"/>, deepest first, then removes it.</summary>
     public static void Remove(string directory)
     {
-        foreach (var mountPoint in MountPointsUnder(directory).OrderByDescending(path => path.Length))
+        foreach (var mountPoint in Mounts.MountPointsUnder(directory))
         {
             _ = Mounts.TryUnmount(mountPoint, Mounts.UnmountDetach | Mounts.UnmountNoFollow);
         }
@@ -32,25 +32,5 @@ internal static class SharedMounts
         {
             Directory.Delete(directory, recursive: true);
         }
-    }
-
-    public static IReadOnlyList<string> MountPointsUnder(string directory)
-    {
-        var prefix = directory.TrimEnd('/') + "/";
-        var result = new List<string>();
-        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            var fields = line.Split(' ');
-            if (fields.Length > 4)
-            {
-                var mountPoint = fields[4].Replace("\\040", " ", StringComparison.Ordinal);
-                if (mountPoint == directory.TrimEnd('/') || mountPoint.StartsWith(prefix, StringComparison.Ordinal))
-                {
-                    result.Add(mountPoint);
-                }
-            }
-        }
-
-        return result;
     }
 }

@@ -6,8 +6,7 @@ namespace GuestPull.IntegrationTests.Cri;
 /// <summary>What a pod may leave on the host: mounts, processes, files. The tests assert there is none after removal.</summary>
 internal static class HostTraces
 {
-    public static IReadOnlyList<string> MountsUnder(string directory) =>
-        [.. File.ReadLines("/proc/self/mountinfo").Where(line => line.Split(' ') is { Length: > 4 } fields && fields[4].StartsWith(directory, StringComparison.Ordinal))];
+    public static IReadOnlyList<string> MountsUnder(string directory) => Linux.Mounts.MountPointsUnder(directory);
 
     /// <summary>Processes whose command line mentions <paramref name="text"/> (a sandbox id, a socket path).</summary>
     public static IReadOnlyList<string> ProcessesMentioning(string text)

@@ -190,8 +190,7 @@ internal sealed class ShimHarness : IAsyncDisposable
         return found;
     }
 
-    public IReadOnlyList<string> MountsUnderWorkDirectory() =>
-        [.. File.ReadLines("/proc/self/mountinfo").Where(line => line.Split(' ')[4].StartsWith(_work.Path, StringComparison.Ordinal))];
+    public IReadOnlyList<string> MountsUnderWorkDirectory() => Linux.Mounts.MountPointsUnder(_work.Path);
 
     public async Task WaitUntilCleanAsync(CancellationToken cancellationToken)
     {

@@ -100,7 +100,7 @@ public sealed class SpecRewriterTests
 
             Sandbox.SharedMounts.Remove(container);
             Assert.False(Directory.Exists(container));
-            Assert.Empty(Sandbox.SharedMounts.MountPointsUnder(work.FullName));
+            Assert.Empty(Linux.Mounts.MountPointsUnder(work.FullName));
         }
         finally
         {
