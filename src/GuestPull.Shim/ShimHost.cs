@@ -4,7 +4,7 @@ using GuestPull.Shim.Configuration;
 using GuestPull.Shim.Daemon;
 using GuestPull.Shim.Events;
 using GuestPull.Shim.Logging;
-using GuestPull.Shim.Protos.Task;
+using GuestPull.Api.Containerd.Task.V2;
 using GuestPull.Shim.Sandbox;
 using GuestPull.Shim.Tasks;
 using GuestPull.Ttrpc;

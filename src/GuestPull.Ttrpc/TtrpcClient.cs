@@ -1,6 +1,7 @@
 using Google.Protobuf;
+using GuestPull.Api.Ttrpc;
 using GuestPull.Ttrpc.Framing;
-using GuestPull.Ttrpc.Protocol;
+using GuestPull.Api.Ttrpc.Protocol;
 using GuestPull.Ttrpc.Transport;
 
 namespace GuestPull.Ttrpc;
@@ -9,7 +10,7 @@ namespace GuestPull.Ttrpc;
 /// A ttrpc client on one connection. Concurrent calls share the connection, each on its own odd stream id;
 /// a background reader hands every response to its call. Unary calls only, as in ttrpc v1.1.
 /// </summary>
-public sealed class TtrpcClient : IAsyncDisposable
+public sealed class TtrpcClient : ITtrpcChannel
 {
     private readonly Stream _stream;
     private readonly FrameReader _reader;
@@ -94,6 +95,10 @@ public sealed class TtrpcClient : IAsyncDisposable
 
         return response;
     }
+
+    /// <inheritdoc />
+    Task<TResponse> ITtrpcChannel.UnaryCallAsync<TRequest, TResponse>(string service, string method, TRequest request, TimeSpan? timeout, CancellationToken cancellationToken) =>
+        CallAsync<TRequest, TResponse>(service, method, request, timeout is null ? null : new TtrpcCallOptions { Timeout = timeout }, cancellationToken);
 
     /// <summary>Calls <paramref name="service"/>/<paramref name="method"/> with an already serialized request.</summary>
     /// <param name="service">The full service name.</param>

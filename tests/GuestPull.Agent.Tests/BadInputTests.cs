@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using GuestPull.Agent.Protocol;
+using GuestPull.Api.Agent.V1;
 using GuestPull.Agent.Tests.Support;
 using GuestPull.Testing;
 using GuestPull.Ttrpc;

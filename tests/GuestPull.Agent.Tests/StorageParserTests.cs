@@ -8,7 +8,7 @@ public sealed class StorageParserTests
     [Fact]
     public void KataStorage_IsParsed_WithItsMetadata()
     {
-        var storage = StorageParser.Parse([new Protocol.Storage
+        var storage = StorageParser.Parse([new Api.Agent.V1.Storage
         {
             Driver = "image_guest_pull",
             DriverOptions = { "image_guest_pull={\"metadata\":{\"io.kubernetes.cri.image-name\":\"busybox:1\",\"io.katacontainers.pkg.oci.bundle_path\":\"/b\"}}" },
@@ -30,7 +30,7 @@ public sealed class StorageParserTests
     [InlineData("image_guest_pull=not json", "driver option \"image_guest_pull\" is not valid JSON")]
     public void MalformedDriverOption_IsInvalidArgument_NamingIt(string option, string message)
     {
-        var error = Assert.Throws<TtrpcException>(() => StorageParser.Parse([new Protocol.Storage { Driver = "image_guest_pull", DriverOptions = { option }, Source = "x" }]));
+        var error = Assert.Throws<TtrpcException>(() => StorageParser.Parse([new Api.Agent.V1.Storage { Driver = "image_guest_pull", DriverOptions = { option }, Source = "x" }]));
         Assert.Equal(TtrpcStatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains(message, error.StatusMessage, StringComparison.Ordinal);
     }
@@ -45,7 +45,7 @@ public sealed class StorageParserTests
     [Fact]
     public void TwoStorages_AreInvalidArgument()
     {
-        var one = new Protocol.Storage { Driver = "image_guest_pull", Source = "a" };
+        var one = new Api.Agent.V1.Storage { Driver = "image_guest_pull", Source = "a" };
         var error = Assert.Throws<TtrpcException>(() => StorageParser.Parse([one, one.Clone()]));
         Assert.Contains("2 storages", error.StatusMessage, StringComparison.Ordinal);
     }

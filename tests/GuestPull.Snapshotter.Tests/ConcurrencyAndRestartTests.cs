@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net.Sockets;
 using Grpc.Core;
-using GuestPull.Snapshotter.Protos.Snapshots;
+using GuestPull.Api.Containerd.Snapshots.V1;
 using GuestPull.Testing;
 
 namespace GuestPull.Snapshotter.Tests;

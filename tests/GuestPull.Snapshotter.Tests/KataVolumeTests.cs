@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using GuestPull.Api.Kata;
 using GuestPull.Snapshotter.Mounts;
 using GuestPull.Snapshotter.Storage;
 
@@ -12,7 +13,7 @@ public sealed class KataVolumeTests
     [Fact]
     public void Volume_IsTheExactJsonKataExpects()
     {
-        var json = KataVolumeCodec.ToJson(GuestPullMounts.BuildVolume(Chain()));
+        var json = KataVolumeOption.ToJson(GuestPullMounts.BuildVolume(Chain()));
         Assert.Equal(
             "{\"volume_type\":\"image_guest_pull\",\"source\":\"registry.local:5000/app:1\",\"image_pull\":{\"metadata\":{" +
             "\"containerd.io/snapshot/cri.image-layers\":\"sha256:l0,sha256:l1\"," +
@@ -25,7 +26,7 @@ public sealed class KataVolumeTests
     [Fact]
     public void MountOption_IsStandardPaddedBase64_OfThatJson()
     {
-        var option = KataVolumeCodec.ToMountOption(GuestPullMounts.BuildVolume(Chain()));
+        var option = KataVolumeOption.Encode(GuestPullMounts.BuildVolume(Chain()));
         Assert.StartsWith("io.katacontainers.volume=", option, StringComparison.Ordinal);
         var payload = option["io.katacontainers.volume=".Length..];
         Assert.Equal(0, payload.Length % 4);
@@ -38,7 +39,7 @@ public sealed class KataVolumeTests
     public void MetadataObject_IsPresentEvenWhenEmpty_AndSourceIsNeverEmpty()
     {
         var bare = Committed(2, "layer", null, new() { [SnapshotLabels.ProxyMode] = "true" });
-        var json = KataVolumeCodec.ToJson(GuestPullMounts.BuildVolume([Active(3, "ctr", "layer"), bare]));
+        var json = KataVolumeOption.ToJson(GuestPullMounts.BuildVolume([Active(3, "ctr", "layer"), bare]));
         Assert.Equal("{\"volume_type\":\"image_guest_pull\",\"source\":\"dummy-image-reference\",\"image_pull\":{\"metadata\":{}}}", json);
     }
 
@@ -53,7 +54,7 @@ public sealed class KataVolumeTests
         Assert.Equal("workdir=/var/lib/gp/snapshots/3/work", mount.Options[0]);
         Assert.Equal("upperdir=/var/lib/gp/snapshots/3/fs", mount.Options[1]);
         Assert.Equal("lowerdir=/var/lib/gp/snapshots/2/fs:/var/lib/gp/snapshots/1/fs", mount.Options[2]);
-        var volume = KataVolumeCodec.FromMountOption(mount.Options[3]);
+        var volume = KataVolumeOption.Decode(mount.Options[3]);
         Assert.Equal("registry.local:5000/app:1", volume.Source);
         Assert.Equal(4, mount.Options.Count);
     }

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Text;
 using Grpc.Core;
-using GuestPull.Snapshotter.Protos.Snapshots;
+using GuestPull.Api.Containerd.Snapshots.V1;
 using GuestPull.Testing;
 
 namespace GuestPull.Snapshotter.Tests;

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Grpc.Core;
-using GuestPull.Snapshotter.Protos.Snapshots;
+using GuestPull.Api.Containerd.Snapshots.V1;
 
 namespace GuestPull.Snapshotter.Tests;
 

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using Grpc.Net.Client;
-using GuestPull.Snapshotter.Protos.Snapshots;
+using GuestPull.Api.Containerd.Snapshots.V1;
 using GuestPull.Testing;
 
 namespace GuestPull.Snapshotter.Tests;

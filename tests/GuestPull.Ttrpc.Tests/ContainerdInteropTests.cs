@@ -1,7 +1,9 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using GuestPull.Testing.Containerd;
-using GuestPull.Ttrpc.Tests.Protos.Containerd;
+using GuestPull.Api.Containerd.Events;
+using GuestPull.Api.Containerd.EventsService.V1;
+using GuestPull.Api.Containerd.Types;
 using GuestPull.Ttrpc.Tests.Support;
 
 namespace GuestPull.Ttrpc.Tests;

@@ -1,4 +1,4 @@
-using GuestPull.Ttrpc.Protocol;
+using GuestPull.Api.Ttrpc.Protocol;
 using GuestPull.Ttrpc.Tests.Protos;
 using GuestPull.Ttrpc.Tests.Support;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using GuestPull.Ttrpc.Framing;
-using GuestPull.Ttrpc.Protocol;
+using GuestPull.Api.Ttrpc.Protocol;
 using GuestPull.Ttrpc.Tests.Protos;
 using GuestPull.Ttrpc.Tests.Support;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Grpc.Core;
 using GuestPull.Bench.Common.Image;
-using GuestPull.Cri.V1;
+using GuestPull.Api.Cri.V1;
 using GuestPull.Testing;
 using GuestPull.Testing.Cri;
 

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using Grpc.Core;
 using GuestPull.Snapshotter;
-using GuestPull.Snapshotter.Protos.Snapshots;
-using GuestPull.Snapshotter.Tests.Cri;
+using GuestPull.Api.Containerd.Snapshots.V1;
+using GuestPull.Api.Cri.V1;
 using GuestPull.Testing;
 using GuestPull.Testing.Containerd;
 

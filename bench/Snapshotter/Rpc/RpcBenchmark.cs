@@ -3,7 +3,7 @@ using System.Globalization;
 using Grpc.Core;
 using GuestPull.Bench.Snapshotter.Measurement;
 using GuestPull.Snapshotter;
-using GuestPull.Snapshotter.Protos.Snapshots;
+using GuestPull.Api.Containerd.Snapshots.V1;
 using GuestPull.Testing;
 
 namespace GuestPull.Bench.Snapshotter.Rpc;

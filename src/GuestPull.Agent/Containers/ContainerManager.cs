@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using GuestPull.Agent.Configuration;
-using GuestPull.Agent.Protocol;
+using GuestPull.Api.Agent.V1;
 using GuestPull.Agent.Storage;
 using GuestPull.Images.Bundles;
 using GuestPull.Ttrpc;

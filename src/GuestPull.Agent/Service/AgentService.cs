@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using GuestPull.Agent.Containers;
-using GuestPull.Agent.Protocol;
+using GuestPull.Api.Agent.V1;
 using GuestPull.Ttrpc;
 
 namespace GuestPull.Agent.Service;

@@ -10,7 +10,7 @@ internal static class StorageParser
     private const string DriverOptionPrefix = GuestPullDriver + "=";
 
     /// <summary>The request's guest-pull storage, or null when it has none (a rootfs the host shared).</summary>
-    public static GuestPullStorage? Parse(IReadOnlyList<Protocol.Storage> storages)
+    public static GuestPullStorage? Parse(IReadOnlyList<Api.Agent.V1.Storage> storages)
     {
         if (storages.Count == 0)
         {

@@ -2,10 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using Grpc.Core;
 using GuestPull.Cli.Output;
-using GuestPull.Cli.SmokeTest;
-using GuestPull.Cli.Verify;
-using GuestPull.Cri;
-using GuestPull.Cri.V1;
+using GuestPull.Install.SmokeTest;
+using GuestPull.Install.Verify;
+using GuestPull.Api.Grpc;
+using GuestPull.Api.Cri.V1;
 using Spectre.Console;
 
 namespace GuestPull.Cli.Commands;

@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Text.Json;
 using Grpc.Core;
 using GuestPull.Cli.Output;
-using GuestPull.Cli.Verify;
-using GuestPull.Cri;
-using GuestPull.Cri.V1;
+using GuestPull.Install.Verify;
+using GuestPull.Api.Grpc;
+using GuestPull.Api.Cri.V1;
 using Spectre.Console;
 
 namespace GuestPull.Cli.Commands;

@@ -1,7 +1,7 @@
 using Grpc.Core;
 using Grpc.Net.Client;
-using GuestPull.Install.Protos.Images;
-using GuestPull.Install.Protos.Version;
+using GuestPull.Api.Containerd.Images.V1;
+using GuestPull.Api.Containerd.Version.V1;
 using Google.Protobuf.WellKnownTypes;
 
 namespace GuestPull.Install.Containerd;
@@ -20,7 +20,7 @@ internal sealed class ContainerdClient : IDisposable
 
     public async Task<ContainerdVersion> GetVersionAsync(CancellationToken cancellationToken)
     {
-        var client = new Protos.Version.Version.VersionClient(_channel);
+        var client = new Api.Containerd.Version.V1.Version.VersionClient(_channel);
         var response = await Call(() => client.VersionAsync(new Empty(), deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync)
             .ConfigureAwait(false);
         return ContainerdVersion.Parse(response.Version);

@@ -1,6 +1,6 @@
 using Grpc.Core;
 using Grpc.Net.Client;
-using GuestPull.Cri;
+using GuestPull.Api.Grpc;
 
 namespace GuestPull.Install.Containerd;
 

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using GuestPull.Shim.Protos.EventsService;
+using GuestPull.Api.Containerd.EventsService.V1;
 using GuestPull.Ttrpc;
 using Microsoft.Extensions.Logging;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
-using GuestPull.Agent.Protocol;
+using GuestPull.Api.Agent.V1;
+using GuestPull.Api.Kata;
 using GuestPull.Shim.Daemon;
 
 namespace GuestPull.Shim.Rootfs;
@@ -10,13 +11,13 @@ internal static class GuestPullStorageBuilder
     public const string Driver = "image_guest_pull";
     public const string PauseSource = "pause";
 
-    public static Storage Build(string containerId, KataVolume volume, IReadOnlyDictionary<string, string> annotations, bool isSandbox, string guestBundleRoot)
+    public static Storage Build(string containerId, KataVirtualVolume volume, IReadOnlyDictionary<string, string> annotations, bool isSandbox, string guestBundleRoot)
     {
         var source = isSandbox ? PauseSource : ImageName(annotations);
 
         // The volume's metadata with every container annotation merged in (annotations win).
         var metadata = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in volume.Metadata)
+        foreach (var (key, value) in volume.ImagePull.Metadata)
         {
             metadata[key] = value;
         }

@@ -1,4 +1,4 @@
-using GuestPull.Agent.Protocol;
+using GuestPull.Api.Agent.V1;
 
 namespace GuestPull.Shim.Rootfs;
 

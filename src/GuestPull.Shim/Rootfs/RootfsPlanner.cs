@@ -1,3 +1,4 @@
+using GuestPull.Api.Kata;
 using GuestPull.Linux;
 
 namespace GuestPull.Shim.Rootfs;
@@ -28,11 +29,24 @@ internal static class RootfsPlanner
                 throw new ShimException($"container {containerId}: a {nydus[0].Type} rootfs must be the only rootfs mount, got {mounts.Count}");
             }
 
-            var volume = KataVolume.FromOptions(nydus[0].Options)
-                ?? throw new ShimException($"container {containerId}: the {nydus[0].Type} rootfs mount has no {KataVolume.OptionPrefix} option; GuestPull never mounts it on the host");
-            if (volume.VolumeType != KataVolume.ImageGuestPull)
+            KataVirtualVolume? volume;
+            try
             {
-                throw new ShimException($"container {containerId}: unsupported Kata volume type \"{volume.VolumeType}\" in the rootfs mount (only \"{KataVolume.ImageGuestPull}\" is)");
+                volume = KataVolumeOption.Find(nydus[0].Options);
+            }
+            catch (KataVolumeFormatException ex)
+            {
+                throw new ShimException(ex.Message, ex);
+            }
+
+            if (volume is null)
+            {
+                throw new ShimException($"container {containerId}: the {nydus[0].Type} rootfs mount has no {KataVolumeOption.Prefix} option; GuestPull never mounts it on the host");
+            }
+
+            if (volume.VolumeType != KataVirtualVolume.ImageGuestPullType)
+            {
+                throw new ShimException($"container {containerId}: unsupported Kata volume type \"{volume.VolumeType}\" in the rootfs mount (only \"{KataVirtualVolume.ImageGuestPullType}\" is)");
             }
 
             var storage = GuestPullStorageBuilder.Build(containerId, volume, annotations, isSandbox, guestBundleRoot);

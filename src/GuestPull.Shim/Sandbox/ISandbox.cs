@@ -1,4 +1,4 @@
-using GuestPull.Shim.Agent;
+using GuestPull.Api.Agent;
 
 namespace GuestPull.Shim.Sandbox;
 

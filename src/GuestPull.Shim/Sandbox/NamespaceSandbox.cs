@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using GuestPull.Shim.Agent;
+using GuestPull.Api.Agent;
 using GuestPull.Shim.Daemon;
 using GuestPull.Ttrpc;
 using Microsoft.Extensions.Logging;
@@ -299,7 +299,7 @@ internal sealed partial class NamespaceSandbox : ISandbox
             {
                 try
                 {
-                    var agent = await AgentClient.ConnectAsync(socket, cancellationToken).ConfigureAwait(false);
+                    var agent = new AgentClient(await TtrpcClient.ConnectAsync(socket, cancellationToken: cancellationToken).ConfigureAwait(false));
                     try
                     {
                         await agent.CheckAsync(cancellationToken).ConfigureAwait(false);

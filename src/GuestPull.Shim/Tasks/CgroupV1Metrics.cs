@@ -1,5 +1,5 @@
 using System.Globalization;
-using GuestPull.Shim.Protos.Cgroups;
+using GuestPull.Api.Containerd.Cgroups.V1;
 
 namespace GuestPull.Shim.Tasks;
 

@@ -1,5 +1,5 @@
 using Google.Protobuf;
-using GuestPull.Shim.Agent;
+using GuestPull.Api.Agent;
 using GuestPull.Ttrpc;
 using Microsoft.Extensions.Logging;
 

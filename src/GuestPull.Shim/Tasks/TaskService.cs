@@ -5,15 +5,15 @@ using Google.Protobuf.WellKnownTypes;
 using GuestPull.Shim.Configuration;
 using GuestPull.Shim.Daemon;
 using GuestPull.Shim.Events;
-using GuestPull.Shim.Protos.Events;
-using GuestPull.Shim.Protos.RuntimeOptions;
-using GuestPull.Shim.Protos.Task;
-using GuestPull.Shim.Protos.Types;
+using GuestPull.Api.Containerd.Events;
+using GuestPull.Api.Containerd.RuntimeOptions.V1;
+using GuestPull.Api.Containerd.Task.V2;
+using GuestPull.Api.Containerd.Types;
 using GuestPull.Shim.Rootfs;
 using GuestPull.Shim.Sandbox;
 using GuestPull.Ttrpc;
 using Microsoft.Extensions.Logging;
-using AgentProtocol = GuestPull.Agent.Protocol;
+using AgentProtocol = GuestPull.Api.Agent.V1;
 
 namespace GuestPull.Shim.Tasks;
 

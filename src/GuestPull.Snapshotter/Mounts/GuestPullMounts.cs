@@ -1,3 +1,4 @@
+using GuestPull.Api.Kata;
 using GuestPull.Snapshotter.Storage;
 
 namespace GuestPull.Snapshotter.Mounts;
@@ -31,7 +32,7 @@ internal sealed class GuestPullMounts(SnapshotLayout layout, OverlayMounts overl
             "workdir=" + layout.WorkDirectory(snapshot.Id),
             "upperdir=" + layout.FsDirectory(snapshot.Id),
             overlay.LowerDirOption(chain),
-            KataVolumeCodec.ToMountOption(BuildVolume(chain)),
+            KataVolumeOption.Encode(BuildVolume(chain)),
         };
         return [new MountSpec(MountType, "overlay", options)];
     }

@@ -1,3 +1,4 @@
+using GuestPull.Api.Kata;
 using GuestPull.Linux;
 
 namespace GuestPull.Snapshotter.Mounts;
@@ -13,7 +14,7 @@ namespace GuestPull.Snapshotter.Mounts;
 /// </summary>
 public static class OverlayMountHelper
 {
-    private static readonly string[] DroppedPrefixes = ["io.katacontainers.volume=", "extraoption="];
+    private static readonly string[] DroppedPrefixes = [KataVolumeOption.Prefix, "extraoption="];
 
     /// <summary>The overlay mount an invocation asks for.</summary>
     /// <param name="Target">The mount point.</param>

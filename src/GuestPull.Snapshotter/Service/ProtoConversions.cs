@@ -1,7 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using GuestPull.Snapshotter.Mounts;
-using GuestPull.Snapshotter.Protos.Snapshots;
-using GuestPull.Snapshotter.Protos.Types;
+using GuestPull.Api.Containerd.Snapshots.V1;
+using GuestPull.Api.Containerd.Types;
 using GuestPull.Snapshotter.Storage;
 
 namespace GuestPull.Snapshotter.Service;

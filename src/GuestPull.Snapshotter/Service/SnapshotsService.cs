@@ -1,6 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using GuestPull.Snapshotter.Protos.Snapshots;
+using GuestPull.Api.Containerd.Snapshots.V1;
 using Microsoft.Extensions.Logging;
 
 namespace GuestPull.Snapshotter.Service;

@@ -1,5 +1,5 @@
 using Google.Protobuf;
-using GuestPull.Ttrpc.Protocol;
+using GuestPull.Api.Ttrpc.Protocol;
 
 namespace GuestPull.Ttrpc.Server;
 

@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using GuestPull.Ttrpc.Framing;
-using GuestPull.Ttrpc.Protocol;
+using GuestPull.Api.Ttrpc.Protocol;
 
 namespace GuestPull.Ttrpc.Server;
 

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using GuestPull.Agent.Protocol;
+using GuestPull.Api.Agent.V1;
 using GuestPull.Ttrpc;
 
 namespace GuestPull.Agent.Tests.Support;
@@ -90,7 +90,7 @@ internal static class AgentClient
     public static CreateContainerRequest GuestPull(string id, string source, string bundleRoot, string? spec = null, string driver = "image_guest_pull", string? driverOption = null)
     {
         var request = new CreateContainerRequest { ContainerId = id, OciSpecJson = spec ?? Spec() };
-        request.Storages.Add(new Protocol.Storage
+        request.Storages.Add(new Api.Agent.V1.Storage
         {
             Driver = driver,
             DriverOptions = { driverOption ?? "image_guest_pull={\"metadata\":{\"io.kubernetes.cri.container-name\":\"" + id + "\"}}" },

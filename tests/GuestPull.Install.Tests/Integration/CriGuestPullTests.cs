@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Grpc.Core;
-using GuestPull.Cri;
-using GuestPull.Cri.V1;
+using GuestPull.Api.Grpc;
+using GuestPull.Api.Cri.V1;
 using GuestPull.Install.Tests.Infrastructure;
 using GuestPull.Testing;
 

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using GuestPull.Agent.Protocol;
+using GuestPull.Api.Agent.V1;
 using GuestPull.IntegrationTests.Infrastructure;
 using GuestPull.Testing;
 using GuestPull.Ttrpc;

@@ -1,5 +1,5 @@
 using Grpc.Core;
-using GuestPull.Cri.V1;
+using GuestPull.Api.Cri.V1;
 using GuestPull.Testing;
 using GuestPull.Testing.Cri;
 

@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using GuestPull.Shim.Protos.Events;
-using GuestPull.Shim.Protos.EventsService;
+using GuestPull.Api.Containerd.Events;
+using GuestPull.Api.Containerd.EventsService.V1;
 using GuestPull.Ttrpc;
 
 namespace GuestPull.Shim.Tests.Process;

@@ -1,4 +1,4 @@
-using GuestPull.Cri.V1;
+using GuestPull.Api.Cri.V1;
 using GuestPull.Testing;
 using GuestPull.Testing.Cri;
 

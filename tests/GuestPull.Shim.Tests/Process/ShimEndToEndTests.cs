@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Google.Protobuf.WellKnownTypes;
-using GuestPull.Shim.Protos.Events;
-using GuestPull.Shim.Protos.Task;
+using GuestPull.Api.Containerd.Events;
+using GuestPull.Api.Containerd.Task.V2;
 using GuestPull.Testing;
 using GuestPull.Ttrpc;
 
@@ -78,7 +78,7 @@ public sealed class ShimEndToEndTests : IClassFixture<BusyboxImageFixture>
             Rootfs = { ShimHarness.GuestPullRootfs("""{"volume_type":"image_guest_pull","source":"dummy-image-reference","image_pull":{"metadata":{"io.katacontainers.image.layer":"x"}}}""") },
         }, ct);
         var created = await ShimHarness.CallAsync<StateRequest, StateResponse>(client, "State", new StateRequest { Id = helloId }, ct);
-        Assert.Equal(Protos.Types.Status.Created, created.Status);
+        Assert.Equal(Api.Containerd.Types.Status.Created, created.Status);
 
         var helloPid = (await ShimHarness.CallAsync<StartRequest, StartResponse>(client, "Start", new StartRequest { Id = helloId }, ct)).Pid;
         var exit = await ShimHarness.CallAsync<WaitRequest, WaitResponse>(client, "Wait", new WaitRequest { Id = helloId }, ct);
@@ -87,7 +87,7 @@ public sealed class ShimEndToEndTests : IClassFixture<BusyboxImageFixture>
         Assert.Equal("hello\n10.0.0.1 shared-host-file\n", await stdout.WaitAsync(ct));
         Assert.Equal("oops\n", await stderr.WaitAsync(ct));
         var stopped = await ShimHarness.CallAsync<StateRequest, StateResponse>(client, "State", new StateRequest { Id = helloId }, ct);
-        Assert.Equal(Protos.Types.Status.Stopped, stopped.Status);
+        Assert.Equal(Api.Containerd.Types.Status.Stopped, stopped.Status);
         Assert.Equal(3u, stopped.ExitStatus);
 
         // The exit event carries the same status and time as Wait (from the agent's WaitProcess).
@@ -113,7 +113,7 @@ public sealed class ShimEndToEndTests : IClassFixture<BusyboxImageFixture>
         // containerd runs "delete" after each task's connection closes; with the pod's shim alive it must not touch the sandbox.
         var afterDelete = await shim.RunShimAsync(helloId, helloBundle, "delete", ct);
         Assert.Equal(ShimHost.DeadShimExitStatus, DeleteResponse.Parser.ParseFrom(afterDelete.StandardOutputBytes).ExitStatus);
-        Assert.Equal(Protos.Types.Status.Running, (await ShimHarness.CallAsync<StateRequest, StateResponse>(client, "State", new StateRequest { Id = sandboxId }, ct)).Status);
+        Assert.Equal(Api.Containerd.Types.Status.Running, (await ShimHarness.CallAsync<StateRequest, StateResponse>(client, "State", new StateRequest { Id = sandboxId }, ct)).Status);
 
         // Shutdown is refused while the sandbox container exists; stop it as CRI does, then shut down.
         await ShimHarness.CallAsync<ShutdownRequest, Empty>(client, "Shutdown", new ShutdownRequest { Id = sandboxId }, ct);

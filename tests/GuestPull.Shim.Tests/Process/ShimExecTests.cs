@@ -2,8 +2,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using GuestPull.Shim.Protos.Events;
-using GuestPull.Shim.Protos.Task;
+using GuestPull.Api.Containerd.Events;
+using GuestPull.Api.Containerd.Task.V2;
 using GuestPull.Testing;
 using GuestPull.Ttrpc;
 
@@ -44,7 +44,7 @@ public sealed class ShimExecTests : IClassFixture<BusyboxImageFixture>
         // Stats: runc in the guest made the container's cgroups on the host's hierarchy, and the shim reads them.
         var stats = await ShimHarness.CallAsync<StatsRequest, StatsResponse>(client, "Stats", new StatsRequest { Id = id }, ct);
         Assert.Equal("io.containerd.cgroups.v1.Metrics", stats.Stats.TypeUrl);
-        var metrics = Protos.Cgroups.Metrics.Parser.ParseFrom(stats.Stats.Value);
+        var metrics = Api.Containerd.Cgroups.V1.Metrics.Parser.ParseFrom(stats.Stats.Value);
         Assert.True(metrics.Pids.Current >= 1, metrics.ToString());
         Assert.True(metrics.Memory.Usage.Usage > 0, metrics.ToString());
 

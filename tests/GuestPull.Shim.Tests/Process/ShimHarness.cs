@@ -2,8 +2,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using GuestPull.Shim.Protos.Task;
-using GuestPull.Snapshotter.Protos.Types;
+using GuestPull.Api.Containerd.Task.V2;
+using GuestPull.Api.Containerd.Types;
 using GuestPull.Testing;
 using GuestPull.Ttrpc;
 
@@ -74,7 +74,7 @@ internal sealed class ShimHarness : IAsyncDisposable
     {
         var path = _work.Combine("runtime-" + Guid.NewGuid().ToString("N")[..8] + ".toml");
         File.WriteAllText(path, $"shared_root = \"{SharedRoot}\"\n[agent]\n{agentToml}");
-        return new Any { TypeUrl = "runtimeoptions.v1.Options", Value = new Protos.RuntimeOptions.Options { ConfigPath = path }.ToByteString() };
+        return new Any { TypeUrl = "runtimeoptions.v1.Options", Value = new Api.Containerd.RuntimeOptions.V1.Options { ConfigPath = path }.ToByteString() };
     }
 
     /// <summary>Writes a bundle (config.json) for a container and returns its directory.</summary>

@@ -1,5 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
-using GuestPull.Shim.Protos.Task;
+using GuestPull.Api.Containerd.Task.V2;
 using GuestPull.Testing;
 using GuestPull.Testing.Containerd;
 using GuestPull.Ttrpc;

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using GuestPull.Api.Kata;
 using GuestPull.Shim.Rootfs;
 
 namespace GuestPull.Shim.Tests.Unit;
@@ -8,7 +9,7 @@ public sealed class GuestPullStorageTests
 {
     private const string ImageName = "registry.example:5000/app/hello:1";
 
-    private static string VolumeOption(string json) => KataVolume.OptionPrefix + Convert.ToBase64String(Encoding.UTF8.GetBytes(json));
+    private static string VolumeOption(string json) => KataVolumeOption.Prefix + Convert.ToBase64String(Encoding.UTF8.GetBytes(json));
 
     private static RootfsMount NydusMount(string json) =>
         new("fuse.nydus-overlayfs", "overlay", ["lowerdir=/x", VolumeOption(json)]);
@@ -108,7 +109,7 @@ public sealed class GuestPullStorageTests
     [Fact]
     public void AVolumeOptionThatIsNotBase64IsRefused()
     {
-        var ex = Assert.Throws<ShimException>(() => Plan(new RootfsMount("fuse.nydus-overlayfs", "overlay", [KataVolume.OptionPrefix + "%%%"]), [], isSandbox: false));
+        var ex = Assert.Throws<ShimException>(() => Plan(new RootfsMount("fuse.nydus-overlayfs", "overlay", [KataVolumeOption.Prefix + "%%%"]), [], isSandbox: false));
         Assert.Contains("is not base64", ex.Message, StringComparison.Ordinal);
     }
 }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Grpc.Net.Client;
-using GuestPull.Cri;
-using GuestPull.Cri.V1;
+using GuestPull.Api.Grpc;
+using GuestPull.Api.Cri.V1;
 using GuestPull.Testing.Containerd;
 
 namespace GuestPull.Testing.Cri;

@@ -1,5 +1,5 @@
 using GuestPull.Ttrpc.Framing;
-using GuestPull.Ttrpc.Protocol;
+using GuestPull.Api.Ttrpc.Protocol;
 
 namespace GuestPull.Ttrpc.Tests.Framing;
 

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using Google.Protobuf;
 using GuestPull.Ttrpc.Framing;
-using GuestPull.Ttrpc.Protocol;
+using GuestPull.Api.Ttrpc.Protocol;
 
 namespace GuestPull.Ttrpc.Tests.Support;
 

@@ -1,9 +1,9 @@
 using System.Globalization;
 using Grpc.Core;
-using GuestPull.Cli.Verify;
-using GuestPull.Cri.V1;
+using GuestPull.Install.Verify;
+using GuestPull.Api.Cri.V1;
 
-namespace GuestPull.Cli.SmokeTest;
+namespace GuestPull.Install.SmokeTest;
 
 /// <summary>
 /// Runs one short-lived pod through containerd's CRI service the way kubelet would (RunPodSandbox,
@@ -11,8 +11,16 @@ namespace GuestPull.Cli.SmokeTest;
 /// rootfs was made, and removes the pod whatever happened. What an operator runs after installing
 /// GuestPull on a node; crictl is not packaged in Debian bookworm.
 /// </summary>
-internal sealed class PodSmokeTest(RuntimeService.RuntimeServiceClient runtime, ImageService.ImageServiceClient images, SandboxVerifier? verifier)
+/// <param name="runtime">containerd's CRI runtime service.</param>
+/// <param name="images">containerd's CRI image service.</param>
+/// <param name="verifier">Checks the pod before it is removed, or null to skip the check.</param>
+public sealed class PodSmokeTest(RuntimeService.RuntimeServiceClient runtime, ImageService.ImageServiceClient images, SandboxVerifier? verifier)
 {
+    /// <summary>Runs the pod to its end and removes it.</summary>
+    /// <param name="settings">The image, command, runtime handler and limits.</param>
+    /// <param name="progress">Told of each CRI step as it starts.</param>
+    /// <param name="cancellationToken">Abandons the test (the pod is still removed).</param>
+    /// <returns>The container's exit code and output, and the verification report.</returns>
     public async Task<SmokeTestResult> RunAsync(SmokeTestSettings settings, Action<string> progress, CancellationToken cancellationToken)
     {
         var uid = Guid.NewGuid().ToString("N");

@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 
-namespace GuestPull.Snapshotter.Mounts;
+namespace GuestPull.Api.Kata;
 
-/// <summary>Source-generated serializer for the Kata volume, so no reflection runs per mount.</summary>
+/// <summary>Source-generated serializer for the Kata volume: no reflection per mount, and safe under NativeAOT.</summary>
 [JsonSerializable(typeof(KataVirtualVolume))]
 internal sealed partial class KataVolumeJsonContext : JsonSerializerContext;

@@ -1,13 +1,14 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using GuestPull.Agent.Protocol;
-using GuestPull.Ttrpc;
+using GuestPull.Api.Agent.V1;
+using GuestPull.Api.Ttrpc;
 
-namespace GuestPull.Shim.Agent;
+namespace GuestPull.Api.Agent;
 
 /// <summary>Typed calls to the guest agent's <c>guestpull.agent.v1.Agent</c> service over one ttrpc connection.</summary>
-internal sealed class AgentClient : IAsyncDisposable
+public sealed class AgentClient : IAsyncDisposable
 {
+    /// <summary>The agent's ttrpc service name.</summary>
     public const string Service = "guestpull.agent.v1.Agent";
 
     // Kata's CreateContainer timeout is 60 s, but here the image pull happens inside it; the agent
@@ -15,31 +16,36 @@ internal sealed class AgentClient : IAsyncDisposable
     private static readonly TimeSpan CreateTimeout = TimeSpan.FromMinutes(25);
     private static readonly TimeSpan ShortTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly TtrpcClient _client;
+    private readonly ITtrpcChannel _client;
 
-    public AgentClient(TtrpcClient client) => _client = client;
+    /// <summary>Wraps a connection to the agent; the client owns it from then on.</summary>
+    /// <param name="channel">The ttrpc connection (GuestPull.Ttrpc's <c>TtrpcClient</c>).</param>
+    public AgentClient(ITtrpcChannel channel) => _client = channel;
 
     /// <summary>Completes when the connection to the agent closes.</summary>
     public Task Completion => _client.Completion;
 
-    public static async Task<AgentClient> ConnectAsync(string socket, CancellationToken cancellationToken) =>
-        new(await TtrpcClient.ConnectAsync(socket, cancellationToken: cancellationToken).ConfigureAwait(false));
-
+    /// <summary>Asks the agent whether it is serving.</summary>
     public Task<HealthCheckResponse> CheckAsync(CancellationToken cancellationToken) =>
         CallAsync<CheckRequest, HealthCheckResponse>("Check", new CheckRequest(), ShortTimeout, cancellationToken);
 
+    /// <summary>Creates a container: pulls its image when its storage asks for a guest pull, then prepares its bundle.</summary>
     public Task CreateContainerAsync(CreateContainerRequest request, CancellationToken cancellationToken) =>
         CallAsync<CreateContainerRequest, Empty>("CreateContainer", request, CreateTimeout, cancellationToken);
 
+    /// <summary>Starts a created container's process.</summary>
     public Task StartContainerAsync(string containerId, CancellationToken cancellationToken) =>
         CallAsync<StartContainerRequest, Empty>("StartContainer", new StartContainerRequest { ContainerId = containerId }, ShortTimeout, cancellationToken);
 
+    /// <summary>Removes a container and everything the agent holds for it.</summary>
     public Task RemoveContainerAsync(string containerId, CancellationToken cancellationToken) =>
         CallAsync<RemoveContainerRequest, Empty>("RemoveContainer", new RemoveContainerRequest { ContainerId = containerId }, ShortTimeout, cancellationToken);
 
+    /// <summary>Starts an extra process (an OCI process spec as JSON) in a running container.</summary>
     public Task ExecProcessAsync(string containerId, string execId, string processJson, CancellationToken cancellationToken) =>
         CallAsync<ExecProcessRequest, Empty>("ExecProcess", new ExecProcessRequest { ContainerId = containerId, ExecId = execId, ProcessJson = processJson }, ShortTimeout, cancellationToken);
 
+    /// <summary>Sends a signal to a container's process or to one of its exec'd processes.</summary>
     public Task SignalProcessAsync(string containerId, string execId, uint signal, CancellationToken cancellationToken) =>
         CallAsync<SignalProcessRequest, Empty>("SignalProcess", new SignalProcessRequest { ContainerId = containerId, ExecId = execId, Signal = signal }, ShortTimeout, cancellationToken);
 
@@ -51,19 +57,23 @@ internal sealed class AgentClient : IAsyncDisposable
     public Task<ReadStreamResponse> ReadAsync(string containerId, string execId, bool stderr, CancellationToken cancellationToken) =>
         CallAsync<ReadStreamRequest, ReadStreamResponse>(stderr ? "ReadStderr" : "ReadStdout", new ReadStreamRequest { ContainerId = containerId, ExecId = execId, Len = 64 * 1024 }, null, cancellationToken);
 
+    /// <summary>Writes to a process's standard input.</summary>
     public Task<WriteStreamResponse> WriteStdinAsync(string containerId, string execId, ByteString data, CancellationToken cancellationToken) =>
         CallAsync<WriteStreamRequest, WriteStreamResponse>("WriteStdin", new WriteStreamRequest { ContainerId = containerId, ExecId = execId, Data = data }, ShortTimeout, cancellationToken);
 
+    /// <summary>Closes a process's standard input.</summary>
     public Task CloseStdinAsync(string containerId, string execId, CancellationToken cancellationToken) =>
         CallAsync<CloseStdinRequest, Empty>("CloseStdin", new CloseStdinRequest { ContainerId = containerId, ExecId = execId }, ShortTimeout, cancellationToken);
 
+    /// <summary>Lists the containers the agent holds.</summary>
     public Task<ListContainersResponse> ListContainersAsync(CancellationToken cancellationToken) =>
         CallAsync<ListContainersRequest, ListContainersResponse>("ListContainers", new ListContainersRequest(), ShortTimeout, cancellationToken);
 
+    /// <summary>Closes the connection.</summary>
     public ValueTask DisposeAsync() => _client.DisposeAsync();
 
     private Task<TResponse> CallAsync<TRequest, TResponse>(string method, TRequest request, TimeSpan? timeout, CancellationToken cancellationToken)
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>, new() =>
-        _client.CallAsync<TRequest, TResponse>(Service, method, request, timeout is null ? null : new TtrpcCallOptions { Timeout = timeout }, cancellationToken);
+        _client.UnaryCallAsync<TRequest, TResponse>(Service, method, request, timeout, cancellationToken);
 }

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using Grpc.Net.Client;
 
-namespace GuestPull.Cri;
+namespace GuestPull.Api.Grpc;
 
 /// <summary>gRPC over a unix socket, the way containerd's clients reach it (plaintext HTTP/2, authority "localhost").</summary>
 public static class UnixSocketChannel

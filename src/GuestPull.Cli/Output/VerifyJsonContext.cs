@@ -1,6 +1,8 @@
 using System.Text.Json.Serialization;
 
-namespace GuestPull.Cli.Verify;
+using GuestPull.Install.Verify;
+
+namespace GuestPull.Cli.Output;
 
 /// <summary>Source-generated JSON for <c>guestpull verify --format json</c>.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]

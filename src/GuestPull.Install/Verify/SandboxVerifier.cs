@@ -1,15 +1,23 @@
 using Grpc.Core;
-using GuestPull.Cri.V1;
+using GuestPull.Api.Cri.V1;
 
-namespace GuestPull.Cli.Verify;
+namespace GuestPull.Install.Verify;
 
 /// <summary>
-/// The seed's check, automated: a pod whose images were pulled in the guest has no rootfs directory
-/// under the host's shared directory for its sandbox. The pod and its containers come from
+/// Checks that a pod's root filesystems were made in the guest: a pod whose images were pulled in
+/// the guest has no rootfs directory under the host's shared directory for its sandbox (Kata's
+/// <c>/run/kata-containers/shared/sandboxes/&lt;id&gt;</c>). The pod and its containers come from
 /// containerd's CRI service, so the report can name each container and its image.
 /// </summary>
-internal sealed class SandboxVerifier(RuntimeService.RuntimeServiceClient runtime, string sharedRoot)
+/// <param name="runtime">containerd's CRI runtime service.</param>
+/// <param name="sharedRoot">The host directory holding one shared directory per sandbox.</param>
+public sealed class SandboxVerifier(RuntimeService.RuntimeServiceClient runtime, string sharedRoot)
 {
+    /// <summary>Verifies one pod.</summary>
+    /// <param name="sandboxId">The pod sandbox's id.</param>
+    /// <param name="cancellationToken">Abandons the check.</param>
+    /// <returns>The report; <see cref="SandboxVerification.Passed"/> tells the verdict.</returns>
+    /// <exception cref="ArgumentException">containerd knows no such pod.</exception>
     public async Task<SandboxVerification> VerifyAsync(string sandboxId, CancellationToken cancellationToken)
     {
         PodSandboxStatus pod;
