@@ -1,8 +1,9 @@
 namespace GuestPull.Cli.Verify;
 
 /// <summary>
-/// Finds the directories named <c>rootfs</c> under a sandbox's host-shared directory: the seed's
-/// <c>find …/sandboxes/&lt;id&gt; -name rootfs -type d</c>, without following symbolic links.
+/// Finds the directories named <c>rootfs</c> under a sandbox's host-shared directory, as
+/// <c>find …/sandboxes/&lt;id&gt; -name rootfs -type d</c> would, without following symbolic links.
+/// A pod whose images were all pulled in the guest has none.
 /// </summary>
 internal static class HostRootfsScanner
 {

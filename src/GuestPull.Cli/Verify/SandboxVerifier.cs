@@ -4,8 +4,9 @@ using GuestPull.Cri.V1;
 namespace GuestPull.Cli.Verify;
 
 /// <summary>
-/// The seed's check, automated: a pod whose images were pulled in the guest has no rootfs directory
-/// under the host's shared directory for its sandbox. The pod and its containers come from
+/// Checks that a pod's images were pulled in the guest: such a pod has no rootfs directory under
+/// the host's shared directory for its sandbox (<c>/run/kata-containers/shared/sandboxes/&lt;id&gt;</c>
+/// on a Kata node). The pod and its containers come from
 /// containerd's CRI service, so the report can name each container and its image.
 /// </summary>
 internal sealed class SandboxVerifier(RuntimeService.RuntimeServiceClient runtime, string sharedRoot)

@@ -5,7 +5,7 @@ namespace GuestPull.Shim.Rootfs;
 
 /// <summary>
 /// The Kata virtual volume a rootfs mount carries in its <c>io.katacontainers.volume=</c> option
-/// (base64 of JSON; contracts §3). Only what the shim uses is read.
+/// (base64 of JSON; docs/contracts.md, section 4). Only what the shim uses is read.
 /// </summary>
 internal sealed record KataVolume(string VolumeType, IReadOnlyDictionary<string, string> Metadata)
 {
