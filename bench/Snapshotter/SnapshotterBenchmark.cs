@@ -5,7 +5,7 @@ using GuestPull.Bench.Snapshotter.Rpc;
 
 namespace GuestPull.Bench.Snapshotter;
 
-/// Runs both parts (the snapshots RPC figures, then the CRI pulls) and checks the targets. A
+/// Runs both parts (the snapshots RPC figures, then the CRI pulls) and checks the targets in bench/Snapshotter/README.md. A
 /// part that fails is reported as failed and its target missed; the other part still runs.
 internal sealed class SnapshotterBenchmark(BenchSettings settings, TextWriter log)
 {

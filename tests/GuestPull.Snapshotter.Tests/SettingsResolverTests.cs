@@ -6,7 +6,7 @@ namespace GuestPull.Snapshotter.Tests;
 
 public sealed class SettingsResolverTests : IDisposable
 {
-    // nydus-snapshotter's misc/snapshotter/config-proxy.toml, as the seed installs it.
+    // nydus-snapshotter's misc/snapshotter/config-proxy.toml, as its DaemonSet installs it.
     private const string NydusProxyConfig = """
         version = 1
         root = "/var/lib/containerd/io.containerd.snapshotter.v1.nydus"

@@ -13,8 +13,9 @@ using Microsoft.Extensions.Logging;
 namespace GuestPull.Agent.Storage;
 
 /// <summary>
-/// Pulls container images inside the guest into the layer store (issue 3's pipeline), under the
-/// configured time limit, and turns pull failures into ttrpc statuses that name the image. When a
+/// Pulls container images inside the guest into the layer store with <c>ImagePuller</c> (docs/architecture.md,
+/// "The guest image service"), under the configured time limit, and turns pull failures into ttrpc
+/// statuses that name the image. When a
 /// signature policy is configured it is evaluated for every pull — also when the image and all its
 /// layers are cached — against the image's own name, before the image is handed out.
 /// </summary>

@@ -3,7 +3,7 @@ using GuestPull.Ttrpc;
 
 namespace GuestPull.Agent.Storage;
 
-/// <summary>Checks a request's storages: none (the host shared the rootfs) or exactly one, of driver <c>image_guest_pull</c> (contracts §3).</summary>
+/// <summary>Checks a request's storages: none (the host shared the rootfs) or exactly one, of driver <c>image_guest_pull</c> (docs/contracts.md, section 5).</summary>
 internal static class StorageParser
 {
     public const string GuestPullDriver = "image_guest_pull";

@@ -3,7 +3,7 @@ namespace GuestPull.Install.Containerd;
 /// <summary>
 /// Deletes images containerd already holds, through its Images API, before the snapshotter switch:
 /// an image unpacked by the old snapshotter would otherwise be "already present" and never pulled
-/// through GuestPull (the seed's first manual step).
+/// through GuestPull. Kata's guest-pull setup asks for the same deletion by hand before switching.
 /// </summary>
 internal static class HostImagePurger
 {

@@ -1,7 +1,9 @@
 namespace GuestPull.Install.Kubernetes;
 
 /// <summary>
-/// <c>guestpull install --from-env</c>: the seed DaemonSet's ConfigMap keys, read from the environment
+/// <c>guestpull install --from-env</c>: the ConfigMap keys of nydus-snapshotter's DaemonSet
+/// (<c>FS_DRIVER</c>, <c>ENABLE_CONFIG_FROM_VOLUME</c>, <c>ENABLE_RUNTIME_SPECIFIC_SNAPSHOTTER</c>,
+/// <c>ENABLE_SYSTEMD_SERVICE</c>; <c>deploy/kubernetes/configmap.yaml</c>), read from the environment
 /// (<c>envFrom: configMapRef</c>), on top of the command line's options.
 /// </summary>
 public static class EnvironmentSettings

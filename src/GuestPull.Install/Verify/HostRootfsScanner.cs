@@ -3,6 +3,7 @@ namespace GuestPull.Install.Verify;
 /// <summary>
 /// Finds the directories named <c>rootfs</c> under a sandbox's host-shared directory, as
 /// <c>find …/sandboxes/&lt;id&gt; -name rootfs -type d</c> would, without following symbolic links.
+/// A pod whose images were all pulled in the guest has none.
 /// </summary>
 internal static class HostRootfsScanner
 {

@@ -4,9 +4,9 @@ using GuestPull.Api.Cri.V1;
 namespace GuestPull.Install.Verify;
 
 /// <summary>
-/// Checks that a pod's root filesystems were made in the guest: a pod whose images were pulled in
-/// the guest has no rootfs directory under the host's shared directory for its sandbox (Kata's
-/// <c>/run/kata-containers/shared/sandboxes/&lt;id&gt;</c>). The pod and its containers come from
+/// Checks that a pod's images were pulled in the guest: such a pod has no rootfs directory under
+/// the host's shared directory for its sandbox (<c>/run/kata-containers/shared/sandboxes/&lt;id&gt;</c>
+/// on a Kata node). The pod and its containers come from
 /// containerd's CRI service, so the report can name each container and its image.
 /// </summary>
 /// <param name="runtime">containerd's CRI runtime service.</param>

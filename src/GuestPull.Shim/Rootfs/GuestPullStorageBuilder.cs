@@ -5,7 +5,7 @@ using GuestPull.Shim.Daemon;
 
 namespace GuestPull.Shim.Rootfs;
 
-/// <summary>Kata's translation of an <c>image_guest_pull</c> volume into the agent's storage (contracts §3).</summary>
+/// <summary>Kata's translation of an <c>image_guest_pull</c> volume into the agent's storage (docs/contracts.md, section 5).</summary>
 internal static class GuestPullStorageBuilder
 {
     public const string Driver = "image_guest_pull";

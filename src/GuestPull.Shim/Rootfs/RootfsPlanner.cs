@@ -4,7 +4,7 @@ using GuestPull.Linux;
 namespace GuestPull.Shim.Rootfs;
 
 /// <summary>
-/// Decides where a container's rootfs comes from (contracts §3): an <c>image_guest_pull</c> volume
+/// Decides where a container's rootfs comes from (docs/contracts.md, sections 4 and 5): an <c>image_guest_pull</c> volume
 /// becomes a storage the agent pulls in the guest; anything else is mounted on the host under the
 /// pod's shared directory, which the guest sees.
 /// </summary>

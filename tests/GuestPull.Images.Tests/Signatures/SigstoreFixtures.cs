@@ -6,8 +6,11 @@ using GuestPull.Oci.Model;
 namespace GuestPull.Images.Tests.Signatures;
 
 /// <summary>
-/// Reads the cosign-made fixtures in ../shared/fixtures/sigstore. Some files there are git
-/// symlinks checked out as text ("../dir-img-cosign-valid/signature-1"); they are followed here.
+/// Reads the cosign-made fixtures (from containers/image's test data). They are not part of this
+/// repository: <c>Locate</c> looks in $GUESTPULL_SHARED_FIXTURES/sigstore, then
+/// /work/shared/fixtures/sigstore, then a shared/fixtures/sigstore directory beside the source tree or
+/// the test binaries. Some files there are git symlinks checked out as text
+/// ("../dir-img-cosign-valid/signature-1"); they are followed here.
 /// </summary>
 internal static class SigstoreFixtures
 {
@@ -59,8 +62,8 @@ internal static class SigstoreFixtures
 
     private static string Locate([System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
     {
-        // GUESTPULL_SHARED_FIXTURES names the fixtures folder (…/shared/fixtures) when the clone is not
-        // next to it; /work/shared is where this workplace keeps it.
+        // GUESTPULL_SHARED_FIXTURES names the fixtures folder (…/shared/fixtures) when it is not beside
+        // the clone; /work/shared/fixtures is its default place on the build machines.
         foreach (var root in new[] { Environment.GetEnvironmentVariable("GUESTPULL_SHARED_FIXTURES"), "/work/shared/fixtures" })
         {
             if (!string.IsNullOrEmpty(root) && System.IO.Directory.Exists(Path.Combine(root, "sigstore")))

@@ -72,7 +72,7 @@ public sealed class KubernetesManifestTests
         {
             Assert.Equal(path, hostPaths[mounts[path].Name]);
         }
-        // The snapshotter root and socket directory are shared both ways, as the seed's DaemonSet does.
+        // The snapshotter root and socket directory are shared both ways (Bidirectional), as nydus-snapshotter's DaemonSet does.
         foreach (var path in new[] { "/var/lib/containerd/io.containerd.snapshotter.v1.guestpull", "/run/containerd-guestpull" })
         {
             Assert.Equal("Bidirectional", mounts[path].MountPropagation);

@@ -130,7 +130,7 @@ internal sealed class RestartableContainerd : IAsyncDisposable
             System.IO.Directory.CreateDirectory(Path.Combine(cni, "bin"));
             System.IO.Directory.CreateDirectory(Path.Combine(cni, "conf"));
             editor.SetValue(["plugins", Cri], "sandbox_image", TomlDocumentEditor.Quote($"{criRegistry}/pause:3.9"));
-            // Root here lacks CAP_SYS_RESOURCE (contracts §5).
+            // Root here lacks CAP_SYS_RESOURCE, so runc cannot lower oom_score_adj (docs/contracts.md, section 10).
             editor.SetValue(["plugins", Cri], "restrict_oom_score_adj", "true");
             editor.SetValue(["plugins", Cri, "cni"], "bin_dir", TomlDocumentEditor.Quote(Path.Combine(cni, "bin")));
             editor.SetValue(["plugins", Cri, "cni"], "conf_dir", TomlDocumentEditor.Quote(Path.Combine(cni, "conf")));
