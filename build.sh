@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the solution and publishes the `guestpull` CLI into artifacts/bin/.
+# Builds the solution (src, tests and the benchmarks, so none of them can rot) and publishes the
+# `guestpull` CLI into artifacts/bin/.
 set -euo pipefail
 cd "$(dirname "$0")"
 configuration=${CONFIGURATION:-Release}

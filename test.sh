@@ -12,7 +12,8 @@ trap 'rm -rf "$results"' EXIT
 status=0
 for project in tests/*/*.csproj; do
   name=$(basename "$project" .csproj)
-  grep -q '<IsTestProject>true</IsTestProject>' "$project" || continue
+  # Test projects are named *.Tests or *IntegrationTests (tests/Directory.Build.props); the rest are fixtures.
+  [[ $name == *.Tests || $name == *IntegrationTests ]] || continue
   echo "== $name"
   dotnet test "$project" -c "${CONFIGURATION:-Release}" --no-build --nologo \
     --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
