@@ -11,42 +11,29 @@ using Microsoft.Extensions.Logging;
 namespace GuestPull.Agent.Containers;
 
 /// <summary>
-/// The agent's containers: builds each bundle (the pause rootfs for a sandbox, else the image
-/// pulled in the guest), runs its processes through runc, and takes it all down on removal.
-/// Layers are shared through the store; every container gets its own bundle.
+/// The agent's containers: creates each with the bundle <see cref="ContainerBundlePreparer"/> plans (the pause
+/// rootfs for a sandbox, else the image pulled in the guest), runs its processes through runc, and takes it all
+/// down on removal.
 /// </summary>
 internal sealed partial class ContainerManager : IAsyncDisposable
 {
-    public const string ContainerTypeAnnotation = "io.kubernetes.cri.container-type";
-    public const string ImageNameAnnotation = "io.kubernetes.cri.image-name";
-    public const string CrioImageNameAnnotation = "io.kubernetes.cri-o.ImageName";
-    public const string PauseSource = "pause";
-
-    /// <summary>What ListContainers reports as the image of a container whose rootfs the host shared.</summary>
-    public const string HostRootfsImage = "(rootfs shared by the host)";
-    private const string DummySource = "dummy-image-reference";
     private const int DefaultReadBytes = 64 * 1024;
     private const int MaxReadBytes = 1024 * 1024;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly AgentSettings _settings;
-    private readonly GuestImageService _images;
-    private readonly string? _pauseLayer;
     private readonly Runc _runc;
     private readonly BundleWriter _bundles;
+    private readonly ContainerBundlePreparer _bundlePlans;
+    private readonly ContainerTable _containers = new();
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, Container?> _containers = new(StringComparer.Ordinal);
 
     public ContainerManager(AgentSettings settings, GuestImageService images, string? pauseLayer, ILoggerFactory logging)
     {
-        _settings = settings;
-        _images = images;
-        _pauseLayer = pauseLayer;
         _runc = new Runc(settings.RuncPath, settings.RuncRoot);
         _bundles = new BundleWriter(logging.CreateLogger<BundleWriter>());
+        _bundlePlans = new ContainerBundlePreparer(settings, images, pauseLayer, _bundles);
         _logger = logging.CreateLogger("GuestPull.Agent.Containers");
     }
 
@@ -54,137 +41,11 @@ internal sealed partial class ContainerManager : IAsyncDisposable
     {
         var id = RequireId(request.ContainerId, "container_id");
         var spec = SpecMerger.ParseSpec(request.OciSpecJson);
-        if (StorageParser.Parse(request.Storages) is not { } storage)
-        {
-            await CreateOnHostRootfsAsync(id, spec, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        var sandbox = SpecMerger.Annotation(spec, ContainerTypeAnnotation) == "sandbox" || storage.Source == PauseSource;
-        var image = sandbox ? PauseSource : ImageName(storage, spec);
-        var bundle = Path.Combine(_settings.BundleRoot, id);
-        var rootfs = Path.Combine(bundle, "rootfs");
-        if (storage.MountPoint.Length > 0 && Path.TrimEndingDirectorySeparator(storage.MountPoint) != rootfs)
-        {
-            throw new TtrpcException(TtrpcStatusCode.InvalidArgument, $"storage mount_point \"{storage.MountPoint}\" must be the bundle's rootfs \"{rootfs}\"");
-        }
-
-        Reserve(id);
-        try
-        {
-            if (Directory.Exists(bundle) || File.Exists(bundle))
-            {
-                throw new TtrpcException(TtrpcStatusCode.AlreadyExists, $"bundle directory {bundle} already exists: remove container {id} first");
-            }
-
-            Func<string, JsonObject> specFactory;
-            IReadOnlyList<string> layers;
-            if (sandbox)
-            {
-                layers = _pauseLayer is { } pause
-                    ? [pause]
-                    : throw new TtrpcException(TtrpcStatusCode.FailedPrecondition, $"cannot create sandbox container {id}: the agent has no pause binary ({_settings.PauseBinary} is missing)");
-                specFactory = path => SpecMerger.ForPause(spec, path);
-            }
-            else
-            {
-                var pulled = await _images.PullAsync(image, cancellationToken).ConfigureAwait(false);
-                layers = pulled.LayerDirectories;
-                specFactory = path => SpecMerger.ForImage(spec, pulled.Config, path);
-            }
-
-            await _bundles.CreateAsync(bundle, layers, specFactory, BundleMode.Overlay, cancellationToken).ConfigureAwait(false);
-            var container = new Container(id, bundle, image, new ContainerProcess(string.Empty, Path.Combine(bundle, "init.pid")));
-            lock (_gate)
-            {
-                _containers[id] = container;
-            }
-
-            LogCreated(_logger, id, image, bundle);
-        }
-        catch
-        {
-            lock (_gate)
-            {
-                if (_containers.TryGetValue(id, out var placeholder) && placeholder is null)
-                {
-                    _containers.Remove(id);
-                }
-            }
-
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// A container whose image the host unpacked (no guest-pull volume): the shim mounted its rootfs in
-    /// the directory it shares with the sandbox and names it in root.path. Only allowed below
-    /// <see cref="AgentSettings.HostRootfsRoot"/>; the bundle holds just config.json, and removing the
-    /// container never touches that rootfs (the shim unmounts it).
-    /// </summary>
-    private async Task CreateOnHostRootfsAsync(string id, JsonObject spec, CancellationToken cancellationToken)
-    {
-        var rootPath = (spec["root"] as JsonObject)?["path"]?.GetValue<string>() ?? string.Empty;
-        if (_settings.HostRootfsRoot is not { } allowed)
-        {
-            throw new TtrpcException(TtrpcStatusCode.InvalidArgument, $"container {id} has no storage with driver \"{StorageParser.GuestPullDriver}\" and this agent takes no rootfs from the host (host_rootfs_root is not set)");
-        }
-
-        var full = Path.IsPathFullyQualified(rootPath) ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(rootPath)) : string.Empty;
-        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(allowed));
-        if (full.Length == 0 || !full.StartsWith(root + "/", StringComparison.Ordinal))
-        {
-            throw new TtrpcException(TtrpcStatusCode.InvalidArgument, $"container {id}: root.path \"{rootPath}\" must be an absolute path below {root}, where the host shares root filesystems");
-        }
-
-        if (!Directory.Exists(full))
-        {
-            throw new TtrpcException(TtrpcStatusCode.NotFound, $"container {id}: the host-shared rootfs {full} does not exist");
-        }
-
-        var bundle = Path.Combine(_settings.BundleRoot, id);
-        Reserve(id);
-        try
-        {
-            if (Directory.Exists(bundle) || File.Exists(bundle))
-            {
-                throw new TtrpcException(TtrpcStatusCode.AlreadyExists, $"bundle directory {bundle} already exists: remove container {id} first");
-            }
-
-            Directory.CreateDirectory(bundle, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            try
-            {
-                ((JsonObject)spec["root"]!)["path"] = full;
-                await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), spec.ToJsonString(), cancellationToken).ConfigureAwait(false);
-                // The marker lets the bundle be removed like any other; there is no rootfs/ in it to unmount.
-                await File.WriteAllTextAsync(Path.Combine(bundle, BundleWriter.MarkerFileName), "host-rootfs", cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                Directory.Delete(bundle, recursive: true);
-                throw;
-            }
-
-            var container = new Container(id, bundle, HostRootfsImage, new ContainerProcess(string.Empty, Path.Combine(bundle, "init.pid")));
-            lock (_gate)
-            {
-                _containers[id] = container;
-            }
-
-            LogCreated(_logger, id, HostRootfsImage, bundle);
-        }
-        catch
-        {
-            lock (_gate)
-            {
-                if (_containers.TryGetValue(id, out var placeholder) && placeholder is null)
-                {
-                    _containers.Remove(id);
-                }
-            }
-
-            throw;
-        }
+        var plan = StorageParser.Parse(request.Storages) is { } storage
+            ? _bundlePlans.ForGuestPull(id, spec, storage)
+            : _bundlePlans.ForHostRootfs(id, spec);
+        var container = await _containers.CreateAsync(id, plan, cancellationToken).ConfigureAwait(false);
+        LogCreated(_logger, id, container.Image, container.Bundle);
     }
 
     public async Task StartAsync(string containerId, CancellationToken cancellationToken)
@@ -343,10 +204,7 @@ internal sealed partial class ContainerManager : IAsyncDisposable
             }
 
             container.Removed = true;
-            lock (_gate)
-            {
-                _containers.Remove(container.Id);
-            }
+            _containers.Remove(container.Id);
 
             LogRemoved(_logger, container.Id);
         }
@@ -358,23 +216,12 @@ internal sealed partial class ContainerManager : IAsyncDisposable
 
     public IReadOnlyList<ContainerInfo> List()
     {
-        Container[] containers;
-        lock (_gate)
-        {
-            containers = [.. _containers.Values.OfType<Container>().OrderBy(c => c.CreatedAt)];
-        }
-
-        return [.. containers.Select(Describe)];
+        return [.. _containers.Snapshot().OrderBy(c => c.CreatedAt).Select(Describe)];
     }
 
     public async ValueTask DisposeAsync()
     {
-        Container[] containers;
-        lock (_gate)
-        {
-            containers = [.. _containers.Values.OfType<Container>()];
-        }
-
+        var containers = _containers.Snapshot();
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         foreach (var container in containers)
         {
@@ -417,22 +264,6 @@ internal sealed partial class ContainerManager : IAsyncDisposable
         }
 
         return info;
-    }
-
-    private static string ImageName(GuestPullStorage storage, JsonObject spec)
-    {
-        if (storage.Source.Length > 0 && storage.Source != DummySource)
-        {
-            return storage.Source;
-        }
-
-        return SpecMerger.Annotation(spec, ImageNameAnnotation)
-            ?? SpecMerger.Annotation(spec, CrioImageNameAnnotation)
-            ?? storage.Metadata.GetValueOrDefault(ImageNameAnnotation)
-            ?? storage.Metadata.GetValueOrDefault(CrioImageNameAnnotation)
-            ?? throw new TtrpcException(
-                TtrpcStatusCode.InvalidArgument,
-                $"Failed to get image name from annotations: the image_guest_pull storage has no source and neither the spec nor the driver option carries {ImageNameAnnotation}");
     }
 
     private static JsonObject ParseProcess(string json)
@@ -535,25 +366,7 @@ internal sealed partial class ContainerManager : IAsyncDisposable
         }
     }
 
-    private Container Find(string containerId)
-    {
-        lock (_gate)
-        {
-            return _containers.GetValueOrDefault(containerId)
-                ?? throw new TtrpcException(TtrpcStatusCode.NotFound, $"container \"{containerId}\" does not exist");
-        }
-    }
-
-    private void Reserve(string id)
-    {
-        lock (_gate)
-        {
-            if (!_containers.TryAdd(id, null))
-            {
-                throw new TtrpcException(TtrpcStatusCode.AlreadyExists, $"container {id} already exists");
-            }
-        }
-    }
+    private Container Find(string containerId) => _containers.Find(containerId);
 
     [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
     private static partial Regex IdPattern();

@@ -1,6 +1,5 @@
 using GuestPull.Images.Trees;
 using GuestPull.Oci.Model;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
 namespace GuestPull.Images.Store;
@@ -56,23 +55,12 @@ public sealed partial class LayerStore
             return;
         }
 
-        await WithDatabaseAsync(async () =>
+        foreach (var diffId in missing)
         {
-            await using var transaction = (SqliteTransaction)await _db.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var diffId in missing)
-            {
-                LogRemoved(_logger, LayerPath(diffId), "a database row whose layer directory is missing (and the images using it)");
-                using var images = Command(transaction, "DELETE FROM images WHERE reference IN (SELECT image FROM image_layers WHERE diff_id = $d)");
-                images.Parameters.AddWithValue("$d", diffId.ToString());
-                await images.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                using var layer = Command(transaction, "DELETE FROM layers WHERE diff_id = $d");
-                layer.Parameters.AddWithValue("$d", diffId.ToString());
-                await layer.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+            LogRemoved(_logger, LayerPath(diffId), "a database row whose layer directory is missing (and the images using it)");
+        }
 
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return 0;
-        }, cancellationToken).ConfigureAwait(false);
+        await _database.DeleteLayersAndTheirImagesAsync(missing, cancellationToken).ConfigureAwait(false);
     }
 
     private static bool IsRealDirectory(string path)

@@ -2,7 +2,6 @@ using System.Globalization;
 using GuestPull.Images.Trees;
 using GuestPull.Linux;
 using GuestPull.Oci.Model;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -25,16 +24,16 @@ public sealed partial class LayerStore : IAsyncDisposable
 
     private static readonly TimeSpan StoreLockRetryDelay = TimeSpan.FromMilliseconds(50);
 
-    private readonly SqliteConnection _db;
-    private readonly SemaphoreSlim _dbGate = new(1, 1);
+    private readonly StoreDatabase _database;
+    private readonly ImageCatalog _images;
     private readonly ILogger _logger;
     private FileStream _storeLock;
-    private bool _disposed;
 
-    private LayerStore(string root, SqliteConnection db, FileStream storeLock, ILogger logger)
+    private LayerStore(string root, StoreDatabase database, FileStream storeLock, ILogger logger)
     {
         Root = root;
-        _db = db;
+        _database = database;
+        _images = new ImageCatalog(database);
         _storeLock = storeLock;
         _logger = logger;
         Downloads = new LayerDownloadCoordinator(LocksDirectory);
@@ -80,10 +79,10 @@ public sealed partial class LayerStore : IAsyncDisposable
         var exclusive = LayerFileLock.TryAcquire(lockPath, FileShare.None);
         var shared = exclusive is null ? await AcquireSharedAsync(lockPath, cancellationToken).ConfigureAwait(false) : null;
 
-        SqliteConnection? db = null;
+        StoreDatabase? db = null;
         try
         {
-            db = await OpenDatabaseAsync(Path.Combine(full, "metadata.db"), cancellationToken).ConfigureAwait(false);
+            db = await StoreDatabase.OpenAsync(Path.Combine(full, "metadata.db"), typeof(LayerStore), cancellationToken).ConfigureAwait(false);
             var store = new LayerStore(full, db, (exclusive ?? shared)!, logger);
             await store.RepairAsync(fullRepair: exclusive is not null, cancellationToken).ConfigureAwait(false);
             if (exclusive is not null)
@@ -140,14 +139,14 @@ public sealed partial class LayerStore : IAsyncDisposable
     public async Task<LayerRecord?> GetLayerAsync(Digest diffId, CancellationToken cancellationToken = default)
     {
         _ = LayerPath(diffId);
-        var layers = await QueryLayersAsync("WHERE diff_id = $d", diffId.ToString(), cancellationToken).ConfigureAwait(false);
+        var layers = await _database.QueryLayersAsync(diffId, cancellationToken).ConfigureAwait(false);
         return layers.Count == 0 ? null : layers[0];
     }
 
     /// <summary>Every layer in the store.</summary>
     /// <param name="cancellationToken">Cancels the query.</param>
     public Task<IReadOnlyList<LayerRecord>> ListLayersAsync(CancellationToken cancellationToken = default)
-        => QueryLayersAsync(string.Empty, null, cancellationToken);
+        => _database.QueryLayersAsync(null, cancellationToken);
 
     /// <summary>
     /// Creates an empty private directory under <c>tmp/</c> for the caller to unpack a layer into;
@@ -209,22 +208,7 @@ public sealed partial class LayerStore : IAsyncDisposable
 
         try
         {
-            await WithDatabaseAsync(async () =>
-            {
-                var now = Now();
-                using var command = _db.CreateCommand();
-                command.CommandText = """
-                    INSERT INTO layers (diff_id, compressed_digest, media_type, unpacked_size, created, last_used)
-                    VALUES ($d, $c, $m, $s, $now, $now) ON CONFLICT(diff_id) DO NOTHING
-                    """;
-                command.Parameters.AddWithValue("$d", diffId.ToString());
-                command.Parameters.AddWithValue("$c", compressedDigest?.ToString() ?? (object)DBNull.Value);
-                command.Parameters.AddWithValue("$m", mediaType);
-                command.Parameters.AddWithValue("$s", unpackedSize);
-                command.Parameters.AddWithValue("$now", now);
-                await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
-                return 0;
-            }, CancellationToken.None).ConfigureAwait(false);
+            await _database.InsertLayerAsync(diffId, compressedDigest, mediaType, unpackedSize, CancellationToken.None).ConfigureAwait(false);
         }
         catch when (added)
         {
@@ -251,93 +235,24 @@ public sealed partial class LayerStore : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the update.</param>
     /// <exception cref="InvalidOperationException">A layer of the image is not in the store.</exception>
     public Task RecordImageAsync(ImageRecord image, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(image);
-        ArgumentException.ThrowIfNullOrEmpty(image.Reference);
-        return WithDatabaseAsync(async () =>
-        {
-            await using var transaction = (SqliteTransaction)await _db.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            var now = Now();
-            foreach (var diffId in image.DiffIds)
-            {
-                using var check = Command(transaction, "SELECT COUNT(*) FROM layers WHERE diff_id = $d");
-                check.Parameters.AddWithValue("$d", diffId.ToString());
-                if (Convert.ToInt64(await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture) == 0)
-                {
-                    throw new InvalidOperationException($"cannot record image {image.Reference}: its layer {diffId} is not in the store");
-                }
-            }
-
-            using (var upsert = Command(transaction, """
-                INSERT INTO images (reference, manifest_digest, index_digest, config_digest, platform, config_json, created, last_used)
-                VALUES ($r, $m, $i, $c, $p, $j, $now, $now)
-                ON CONFLICT(reference) DO UPDATE SET manifest_digest = excluded.manifest_digest, index_digest = excluded.index_digest,
-                    config_digest = excluded.config_digest, platform = excluded.platform, config_json = excluded.config_json,
-                    last_used = excluded.last_used
-                """))
-            {
-                upsert.Parameters.AddWithValue("$r", image.Reference);
-                upsert.Parameters.AddWithValue("$m", image.ManifestDigest.ToString());
-                upsert.Parameters.AddWithValue("$i", image.IndexDigest?.ToString() ?? (object)DBNull.Value);
-                upsert.Parameters.AddWithValue("$c", image.ConfigDigest.ToString());
-                upsert.Parameters.AddWithValue("$p", image.Platform);
-                upsert.Parameters.AddWithValue("$j", image.ConfigJson);
-                upsert.Parameters.AddWithValue("$now", now);
-                await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            using (var clear = Command(transaction, "DELETE FROM image_layers WHERE image = $r"))
-            {
-                clear.Parameters.AddWithValue("$r", image.Reference);
-                await clear.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            for (var position = 0; position < image.DiffIds.Count; position++)
-            {
-                using var insert = Command(transaction, "INSERT INTO image_layers (image, position, diff_id) VALUES ($r, $p, $d)");
-                insert.Parameters.AddWithValue("$r", image.Reference);
-                insert.Parameters.AddWithValue("$p", position);
-                insert.Parameters.AddWithValue("$d", image.DiffIds[position].ToString());
-                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                using var touch = Command(transaction, "UPDATE layers SET last_used = $now WHERE diff_id = $d");
-                touch.Parameters.AddWithValue("$now", now);
-                touch.Parameters.AddWithValue("$d", image.DiffIds[position].ToString());
-                await touch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return 0;
-        }, cancellationToken);
-    }
+        => _images.RecordAsync(image, cancellationToken);
 
     /// <summary>The image recorded under <paramref name="reference"/>, or null.</summary>
     /// <param name="reference">The reference it was recorded with.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
-    public async Task<ImageRecord?> GetImageAsync(string reference, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(reference);
-        var images = await QueryImagesAsync(reference, cancellationToken).ConfigureAwait(false);
-        return images.Count == 0 ? null : images[0];
-    }
+    public Task<ImageRecord?> GetImageAsync(string reference, CancellationToken cancellationToken = default)
+        => _images.GetAsync(reference, cancellationToken);
 
     /// <summary>Every recorded image, ordered by reference.</summary>
     /// <param name="cancellationToken">Cancels the query.</param>
     public Task<IReadOnlyList<ImageRecord>> ListImagesAsync(CancellationToken cancellationToken = default)
-        => QueryImagesAsync(null, cancellationToken);
+        => _images.ListAsync(cancellationToken);
 
     /// <summary>Forgets an image; its layers stay until <see cref="PruneAsync"/>. Returns whether it was recorded.</summary>
     /// <param name="reference">The reference it was recorded with.</param>
     /// <param name="cancellationToken">Cancels the update.</param>
     public Task<bool> RemoveImageAsync(string reference, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(reference);
-        return WithDatabaseAsync(async () =>
-        {
-            using var command = Command(null, "DELETE FROM images WHERE reference = $r");
-            command.Parameters.AddWithValue("$r", reference);
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
-        }, cancellationToken);
-    }
+        => _images.RemoveAsync(reference, cancellationToken);
 
     /// <summary>
     /// Deletes every layer no recorded image uses: its row first, then its directory. A layer whose
@@ -346,18 +261,7 @@ public sealed partial class LayerStore : IAsyncDisposable
     /// <param name="cancellationToken">Stops between layers.</param>
     public async Task<PruneResult> PruneAsync(CancellationToken cancellationToken = default)
     {
-        var unused = await WithDatabaseAsync(async () =>
-        {
-            using var command = Command(null, "SELECT diff_id, unpacked_size FROM layers WHERE diff_id NOT IN (SELECT diff_id FROM image_layers)");
-            var list = new List<(Digest DiffId, long Size)>();
-            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                list.Add((Digest.Parse(reader.GetString(0)), reader.GetInt64(1)));
-            }
-
-            return list;
-        }, cancellationToken).ConfigureAwait(false);
+        var unused = await _database.QueryUnusedLayersAsync(cancellationToken).ConfigureAwait(false);
 
         var removed = new List<Digest>();
         long bytes = 0;
@@ -370,12 +274,7 @@ public sealed partial class LayerStore : IAsyncDisposable
                 continue;
             }
 
-            var deleted = await WithDatabaseAsync(async () =>
-            {
-                using var command = Command(null, "DELETE FROM layers WHERE diff_id = $d AND NOT EXISTS (SELECT 1 FROM image_layers WHERE diff_id = $d)");
-                command.Parameters.AddWithValue("$d", diffId.ToString());
-                return await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false) > 0;
-            }, CancellationToken.None).ConfigureAwait(false);
+            var deleted = await _database.DeleteUnusedLayerAsync(diffId, CancellationToken.None).ConfigureAwait(false);
             if (deleted)
             {
                 DirectoryTree.Delete(LayerPath(diffId));
@@ -388,25 +287,7 @@ public sealed partial class LayerStore : IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        await _dbGate.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            await _db.DisposeAsync().ConfigureAwait(false);
-            await _storeLock.DisposeAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            _dbGate.Release();
-        }
-    }
+    public ValueTask DisposeAsync() => _database.DisposeAsync(alsoDispose: _storeLock);
 
     private static async Task<FileStream> AcquireSharedAsync(string lockPath, CancellationToken cancellationToken)
     {
@@ -421,38 +302,6 @@ public sealed partial class LayerStore : IAsyncDisposable
             await Task.Delay(StoreLockRetryDelay, cancellationToken).ConfigureAwait(false);
         }
     }
-
-    private static async Task<SqliteConnection> OpenDatabaseAsync(string path, CancellationToken cancellationToken)
-    {
-        var builder = new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            ForeignKeys = true,
-            Pooling = false,
-            // Also SQLite's busy timeout: another process's write transaction is waited for.
-            DefaultTimeout = 60,
-        };
-        var db = new SqliteConnection(builder.ToString());
-        try
-        {
-            await db.OpenAsync(cancellationToken).ConfigureAwait(false);
-            using var command = db.CreateCommand();
-            command.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;" + StoreSchema.Create
-                + $"PRAGMA user_version = {StoreSchema.Version.ToString(CultureInfo.InvariantCulture)};";
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return db;
-        }
-        catch (SqliteException e)
-        {
-            await db.DisposeAsync().ConfigureAwait(false);
-            throw new IOException($"cannot open the layer store database '{path}': {e.Message}", e);
-        }
-    }
-
-    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-
-    private static DateTimeOffset Time(long milliseconds) => DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
 
     private static void TryDelete(string path)
     {
@@ -478,104 +327,5 @@ public sealed partial class LayerStore : IAsyncDisposable
         return Path.GetFileName(full);
     }
 
-    private SqliteCommand Command(SqliteTransaction? transaction, string text)
-    {
-        var command = _db.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = text;
-        return command;
-    }
-
-    private async Task<T> WithDatabaseAsync<T>(Func<Task<T>> body, CancellationToken cancellationToken)
-    {
-        await _dbGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ThrowIfDisposed();
-            return await body().ConfigureAwait(false);
-        }
-        finally
-        {
-            _dbGate.Release();
-        }
-    }
-
-    private Task<IReadOnlyList<LayerRecord>> QueryLayersAsync(string where, string? diffId, CancellationToken cancellationToken)
-        => WithDatabaseAsync<IReadOnlyList<LayerRecord>>(async () =>
-        {
-            using var command = Command(null, "SELECT diff_id, compressed_digest, media_type, unpacked_size, created, last_used FROM layers " + where + " ORDER BY diff_id");
-            if (diffId is not null)
-            {
-                command.Parameters.AddWithValue("$d", diffId);
-            }
-
-            var layers = new List<LayerRecord>();
-            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                layers.Add(new LayerRecord
-                {
-                    DiffId = Digest.Parse(reader.GetString(0)),
-                    CompressedDigest = await reader.IsDBNullAsync(1, cancellationToken).ConfigureAwait(false) ? null : Digest.Parse(reader.GetString(1)),
-                    MediaType = reader.GetString(2),
-                    UnpackedSize = reader.GetInt64(3),
-                    Created = Time(reader.GetInt64(4)),
-                    LastUsed = Time(reader.GetInt64(5)),
-                });
-            }
-
-            return layers;
-        }, cancellationToken);
-
-    private Task<IReadOnlyList<ImageRecord>> QueryImagesAsync(string? reference, CancellationToken cancellationToken)
-        => WithDatabaseAsync<IReadOnlyList<ImageRecord>>(async () =>
-        {
-            await using var transaction = (SqliteTransaction)await _db.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            using var command = Command(transaction, """
-                SELECT reference, manifest_digest, index_digest, config_digest, platform, config_json, created, last_used
-                FROM images
-                """ + (reference is null ? string.Empty : " WHERE reference = $r") + " ORDER BY reference");
-            if (reference is not null)
-            {
-                command.Parameters.AddWithValue("$r", reference);
-            }
-
-            var images = new List<ImageRecord>();
-            using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    images.Add(new ImageRecord
-                    {
-                        Reference = reader.GetString(0),
-                        ManifestDigest = Digest.Parse(reader.GetString(1)),
-                        IndexDigest = await reader.IsDBNullAsync(2, cancellationToken).ConfigureAwait(false) ? null : Digest.Parse(reader.GetString(2)),
-                        ConfigDigest = Digest.Parse(reader.GetString(3)),
-                        Platform = reader.GetString(4),
-                        ConfigJson = reader.GetString(5),
-                        Created = Time(reader.GetInt64(6)),
-                        LastUsed = Time(reader.GetInt64(7)),
-                        DiffIds = [],
-                    });
-                }
-            }
-
-            for (var i = 0; i < images.Count; i++)
-            {
-                using var layers = Command(transaction, "SELECT diff_id FROM image_layers WHERE image = $r ORDER BY position");
-                layers.Parameters.AddWithValue("$r", images[i].Reference);
-                var diffIds = new List<Digest>();
-                using var reader = await layers.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    diffIds.Add(Digest.Parse(reader.GetString(0)));
-                }
-
-                images[i] = images[i] with { DiffIds = diffIds };
-            }
-
-            return images;
-        }, cancellationToken);
-
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_database.IsDisposed, this);
 }

@@ -1,9 +1,6 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using GuestPull.Oci.Model;
-using GuestPull.Oci.Registry.Auth;
-using GuestPull.Oci.Registry.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -13,15 +10,17 @@ namespace GuestPull.Oci.Registry;
 /// An OCI distribution client for pulling: manifests (verified against the reference digest and
 /// Docker-Content-Digest, capped in size), configs, and blob streams verified as they are read.
 /// Mirrors from registries.conf are tried first, each with its own credentials; the origin's
-/// credentials are never sent to a mirror or to a redirect target on another host.
+/// credentials are never sent to a mirror or to a redirect target on another host. Sessions (with
+/// their credentials and tokens) come from <see cref="RepositorySessions"/>, blob streams from
+/// <see cref="ResumableBlobReader"/>.
 /// </summary>
 public sealed class RegistryClient : IDisposable
 {
     private readonly RegistryClientOptions _options;
     private readonly RegistryTransport _transport;
-    private readonly TokenCache _tokens;
+    private readonly RepositorySessions _sessions;
+    private readonly ResumableBlobReader _blobs;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<(string Host, string Repository, bool Insecure), RepositorySession> _sessions = new();
 
     /// <summary>Creates a client.</summary>
     public RegistryClient(RegistryClientOptions options, ILogger<RegistryClient>? logger = null)
@@ -30,7 +29,8 @@ public sealed class RegistryClient : IDisposable
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _transport = new RegistryTransport(options, _logger);
-        _tokens = new TokenCache(options.TimeProvider);
+        _sessions = new RepositorySessions(options, _transport, _logger);
+        _blobs = new ResumableBlobReader(options, _logger);
     }
 
     /// <summary>Fetches and verifies the manifest or index <paramref name="reference"/> names.</summary>
@@ -168,18 +168,7 @@ public sealed class RegistryClient : IDisposable
         ArgumentNullException.ThrowIfNull(descriptor);
         return await OnEachEndpointAsync(
             reference,
-            async (session, ct) =>
-            {
-                var what = $"blob {descriptor.Digest} of {reference.Name}";
-                var first = await OpenBlobAtAsync(session, descriptor, 0, what, ct).ConfigureAwait(false);
-                return (Stream)new VerifyingBlobStream(
-                    (offset, innerCt) => OpenBlobAtAsync(session, descriptor, offset, what, innerCt),
-                    first,
-                    descriptor,
-                    what,
-                    _options.MaxBlobResumes,
-                    _options.ReadIdleTimeout);
-            },
+            (session, ct) => _blobs.OpenAsync(session, descriptor, $"blob {descriptor.Digest} of {reference.Name}", ct),
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -209,7 +198,7 @@ public sealed class RegistryClient : IDisposable
         for (var i = 0; i < endpoints.Count; i++)
         {
             var endpoint = endpoints[i];
-            var session = GetSession(reference, endpoint);
+            var session = _sessions.Get(reference, endpoint);
             try
             {
                 return await action(session, cancellationToken).ConfigureAwait(false);
@@ -221,29 +210,6 @@ public sealed class RegistryClient : IDisposable
         }
 
         throw new InvalidOperationException("registries.conf resolution produced no endpoint");
-    }
-
-    private RepositorySession GetSession(ImageReference reference, RegistryEndpoint endpoint) =>
-        _sessions.GetOrAdd((endpoint.Host, endpoint.Repository, endpoint.Insecure), key =>
-        {
-            var credential = FindCredential(key.Host, key.Repository, reference);
-            return new RepositorySession(_transport, endpoint, credential, _tokens, _logger);
-        });
-
-    private RegistryCredential? FindCredential(string host, string repository, ImageReference reference)
-    {
-        if (_options.ExplicitCredentials is not null)
-        {
-            var forHost = _options.ExplicitCredentialsHost ?? reference.Registry;
-            if (string.Equals(forHost, host, StringComparison.OrdinalIgnoreCase)
-                || (forHost == ImageReference.DockerHub && host == DockerHubNames.ApiHost))
-            {
-                return _options.ExplicitCredentials;
-            }
-        }
-
-        var lookupHost = host == DockerHubNames.ApiHost ? ImageReference.DockerHub : host;
-        return _options.AuthFile?.Find(lookupHost, repository);
     }
 
     private async Task<FetchedManifest> FetchManifestAsync(RepositorySession session, ImageReference reference, CancellationToken cancellationToken)
@@ -261,7 +227,7 @@ public sealed class RegistryClient : IDisposable
             what,
             cancellationToken).ConfigureAwait(false);
 
-        await ThrowIfFailedAsync(response, session, what, cancellationToken).ConfigureAwait(false);
+        await RegistryErrorBody.ThrowIfFailedAsync(response, session, what, cancellationToken).ConfigureAwait(false);
 
         ReadOnlyMemory<byte> bytes;
         try
@@ -317,7 +283,7 @@ public sealed class RegistryClient : IDisposable
             return null;
         }
 
-        await ThrowIfFailedAsync(response, session, what, cancellationToken).ConfigureAwait(false);
+        await RegistryErrorBody.ThrowIfFailedAsync(response, session, what, cancellationToken).ConfigureAwait(false);
         ReadOnlyMemory<byte> bytes;
         try
         {
@@ -337,95 +303,5 @@ public sealed class RegistryClient : IDisposable
 
         // A registry may ignore the filter; apply it here too.
         return artifactType is null ? index : index with { Manifests = [.. index.Manifests.Where(m => m.ArtifactType == artifactType)] };
-    }
-
-    private async Task<Stream> OpenBlobAtAsync(RepositorySession session, Descriptor descriptor, long offset, string what, CancellationToken cancellationToken)
-    {
-        var response = await session.GetAsync(
-            "blobs/" + descriptor.Digest,
-            request =>
-            {
-                if (offset > 0)
-                {
-                    request.Headers.Range = new RangeHeaderValue(offset, null);
-                }
-            },
-            what,
-            cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await ThrowIfFailedAsync(response, session, what, cancellationToken).ConfigureAwait(false);
-            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            if (offset == 0)
-            {
-                return new ResponseOwningStream(stream, response);
-            }
-
-            if (response.StatusCode == HttpStatusCode.PartialContent)
-            {
-                var range = response.Content.Headers.ContentRange;
-                if (range?.From != offset)
-                {
-                    throw new ContentVerificationException($"{what}: asked to resume at byte {offset}, {session.Endpoint.Host} answered with range {range}");
-                }
-
-                _logger.LogInformation("{What}: resumed at byte {Offset}", what, offset);
-                return new ResponseOwningStream(stream, response);
-            }
-
-            // No Range support: read the whole blob again and skip what was already hashed.
-            _logger.LogInformation("{What}: {Host} ignores Range; downloading again and skipping {Offset} bytes", what, session.Endpoint.Host, offset);
-            await SkipAsync(stream, offset, cancellationToken).ConfigureAwait(false);
-            return new ResponseOwningStream(stream, response);
-        }
-        catch
-        {
-            response.Dispose();
-            throw;
-        }
-    }
-
-    private static async Task SkipAsync(Stream stream, long count, CancellationToken cancellationToken)
-    {
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
-        try
-        {
-            while (count > 0)
-            {
-                var read = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, count)), cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    throw new IOException("the blob ended before the resume offset");
-                }
-
-                count -= read;
-            }
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private static async Task ThrowIfFailedAsync(HttpResponseMessage response, RepositorySession session, string what, CancellationToken cancellationToken)
-    {
-        if (response.IsSuccessStatusCode)
-        {
-            return;
-        }
-
-        var (code, summary) = await RegistryErrorBody.ReadAsync(response, cancellationToken).ConfigureAwait(false);
-        var detail = summary.Length > 0 ? $" ({summary})" : string.Empty;
-        var host = session.Endpoint.Host;
-        var message = response.StatusCode switch
-        {
-            HttpStatusCode.NotFound when code == "NAME_UNKNOWN" => $"{what}: repository {session.Endpoint.Repository} not found on {host}{detail}",
-            HttpStatusCode.NotFound => $"{what}: not found on {host}{detail}",
-            HttpStatusCode.Forbidden => $"{what}: access to {session.Endpoint.Repository} on {host} is forbidden{detail}",
-            _ => $"{what}: {host} answered {(int)response.StatusCode} {response.ReasonPhrase}{detail}",
-        };
-        throw response.StatusCode == HttpStatusCode.Forbidden
-            ? new RegistryAuthenticationException(message, response.StatusCode, code)
-            : new RegistryException(message, response.StatusCode, code);
     }
 }

@@ -1,8 +1,12 @@
+using System.Net;
 using System.Text.Json;
 
 namespace GuestPull.Oci.Registry;
 
-/// <summary>Reads the distribution spec's error body (<c>{"errors":[{"code","message"}]}</c>) for error messages.</summary>
+/// <summary>
+/// Reads the distribution spec's error body (<c>{"errors":[{"code","message"}]}</c>) for error messages,
+/// and turns a failed answer into the exception that says what failed.
+/// </summary>
 internal static class RegistryErrorBody
 {
     private const int MaxErrorBody = 64 * 1024;
@@ -45,5 +49,28 @@ internal static class RegistryErrorBody
 
         text = text.Trim();
         return (null, text.Length > 200 ? text[..200] + "…" : text);
+    }
+
+    /// <summary>Throws <see cref="RegistryException"/> (<see cref="RegistryAuthenticationException"/> for 403) unless the answer is a success.</summary>
+    public static async Task ThrowIfFailedAsync(HttpResponseMessage response, RepositorySession session, string what, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        var (code, summary) = await ReadAsync(response, cancellationToken).ConfigureAwait(false);
+        var detail = summary.Length > 0 ? $" ({summary})" : string.Empty;
+        var host = session.Endpoint.Host;
+        var message = response.StatusCode switch
+        {
+            HttpStatusCode.NotFound when code == "NAME_UNKNOWN" => $"{what}: repository {session.Endpoint.Repository} not found on {host}{detail}",
+            HttpStatusCode.NotFound => $"{what}: not found on {host}{detail}",
+            HttpStatusCode.Forbidden => $"{what}: access to {session.Endpoint.Repository} on {host} is forbidden{detail}",
+            _ => $"{what}: {host} answered {(int)response.StatusCode} {response.ReasonPhrase}{detail}",
+        };
+        throw response.StatusCode == HttpStatusCode.Forbidden
+            ? new RegistryAuthenticationException(message, response.StatusCode, code)
+            : new RegistryException(message, response.StatusCode, code);
     }
 }

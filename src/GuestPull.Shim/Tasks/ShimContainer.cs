@@ -32,6 +32,6 @@ internal sealed class ShimContainer
     /// <summary>Host files and directories bound into the shared directory for this container.</summary>
     public IReadOnlyList<string> SharedMounts { get; }
 
-    /// <summary>Exec'd processes by exec id; guarded by the task service's lock.</summary>
+    /// <summary>Exec'd processes by exec id; guarded by the lock of the <see cref="ShimContainerTable"/> holding the container.</summary>
     public Dictionary<string, ShimProcess> Execs { get; } = new(StringComparer.Ordinal);
 }

@@ -20,6 +20,10 @@ internal sealed class ShimProcess
     /// <summary>Empty for the container's own process.</summary>
     public string ExecId { get; }
 
+    /// <summary>How log lines and error messages name the process: the container, or the exec of the container.</summary>
+    public string Description =>
+        ExecId.Length == 0 ? $"container {ContainerId}" : $"exec {ExecId} of container {ContainerId}";
+
     /// <summary>The id containerd's events use: the exec id, or the container id for its own process.</summary>
     public string EventId => ExecId.Length == 0 ? ContainerId : ExecId;
 

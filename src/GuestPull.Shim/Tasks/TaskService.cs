@@ -2,11 +2,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using GuestPull.Shim.Configuration;
 using GuestPull.Shim.Daemon;
 using GuestPull.Shim.Events;
 using GuestPull.Api.Containerd.Events;
-using GuestPull.Api.Containerd.RuntimeOptions.V1;
 using GuestPull.Api.Containerd.Task.V2;
 using GuestPull.Api.Containerd.Types;
 using GuestPull.Shim.Rootfs;
@@ -19,34 +17,32 @@ namespace GuestPull.Shim.Tasks;
 
 /// <summary>
 /// containerd.task.v2.Task for every container of one pod, backed by the pod's sandbox and its agent.
-/// The sandbox starts with the first Create and stops when containerd asks for Shutdown with no container left.
+/// The sandbox (<see cref="SandboxLifetime"/>) starts with the first Create and stops when containerd asks for Shutdown
+/// with no container left; <see cref="ProcessExitMonitor"/> reports the exits of the started processes.
 /// </summary>
 internal sealed partial class TaskService : IAsyncDisposable
 {
     public const string Service = "containerd.task.v2.Task";
 
-    /// <summary>The exit status recorded when the sandbox dies under a process (it was killed).</summary>
-    public const uint KilledStatus = 137;
-
     private readonly TaskServiceOptions _options;
     private readonly ILogger _logger;
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, ShimContainer> _containers = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _sandboxGate = new(1, 1);
+    private readonly ShimContainerTable _containers = new();
+    private readonly SandboxLifetime _sandbox;
+    private readonly ProcessExitMonitor _exits;
     private readonly TaskCompletionSource _shutdownRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _stopping = new();
-    private ISandbox? _sandbox;
 
     public TaskService(TaskServiceOptions options, ILogger logger)
     {
         _options = options;
         _logger = logger;
+        _sandbox = new SandboxLifetime(options, logger);
+        _exits = new ProcessExitMonitor(options.Events, logger);
     }
 
     /// <summary>Completes when containerd asked for Shutdown and no container is left.</summary>
     public Task ShutdownRequested => _shutdownRequested.Task;
 
-    public ISandbox? Sandbox => _sandbox;
+    public ISandbox? Sandbox => _sandbox.Current;
 
     public void Register(TtrpcServer server)
     {
@@ -86,16 +82,13 @@ internal sealed partial class TaskService : IAsyncDisposable
             throw NotImplemented("Create from a checkpoint");
         }
 
-        lock (_gate)
+        if (_containers.Contains(request.Id))
         {
-            if (_containers.ContainsKey(request.Id))
-            {
-                throw new TtrpcException(TtrpcStatusCode.AlreadyExists, $"container {request.Id}: already exists");
-            }
+            throw new TtrpcException(TtrpcStatusCode.AlreadyExists, $"container {request.Id}: already exists");
         }
 
         var spec = await PodGrouping.ReadSpecAsync(Path.Combine(request.Bundle, "config.json"), cancellationToken).ConfigureAwait(false);
-        var sandbox = await EnsureSandboxAsync(spec, ConfigPathOf(request.Options), cancellationToken).ConfigureAwait(false);
+        var sandbox = await _sandbox.EnsureStartedAsync(spec, SandboxLifetime.ConfigPathOf(request.Options), cancellationToken).ConfigureAwait(false);
         var annotations = SpecRewriter.Annotations(spec);
         var isSandbox = PodGrouping.IsSandboxContainer(spec);
         var rootPath = spec["root"]?["path"]?.GetValue<string>() ?? "rootfs";
@@ -114,17 +107,14 @@ internal sealed partial class TaskService : IAsyncDisposable
         }
         catch
         {
-            RemoveHostMounts(sandbox, request.Id);
+            _sandbox.RemoveHostMounts(sandbox, request.Id);
             throw;
         }
 
         var stdio = new ProcessStdio(request.Stdin, request.Stdout, request.Stderr, request.Terminal);
         var cgroupsPath = spec["linux"]?["cgroupsPath"] is JsonValue cgroups && cgroups.TryGetValue<string>(out var path) ? path : null;
         var container = new ShimContainer(request.Id, request.Bundle, isSandbox, new ShimProcess(request.Id, string.Empty, stdio), plan, shared, cgroupsPath);
-        lock (_gate)
-        {
-            _containers.Add(request.Id, container);
-        }
+        _containers.Add(container);
 
         var created = new TaskCreate
         {
@@ -143,10 +133,10 @@ internal sealed partial class TaskService : IAsyncDisposable
         var (container, process) = Find(request.Id, request.ExecId);
         if (process.Status != ProcessStatus.Created)
         {
-            throw new TtrpcException(TtrpcStatusCode.FailedPrecondition, $"{Describe(process)} is {process.Status.ToString().ToLowerInvariant()}, not created");
+            throw new TtrpcException(TtrpcStatusCode.FailedPrecondition, $"{process.Description} is {process.Status.ToString().ToLowerInvariant()}, not created");
         }
 
-        var sandbox = _sandbox ?? throw new TtrpcException(TtrpcStatusCode.FailedPrecondition, "the sandbox is not running");
+        var sandbox = _sandbox.Current ?? throw new TtrpcException(TtrpcStatusCode.FailedPrecondition, "the sandbox is not running");
         uint pid = 0;
         if (process.ExecId.Length == 0)
         {
@@ -159,7 +149,7 @@ internal sealed partial class TaskService : IAsyncDisposable
         }
 
         process.SetRunning(pid);
-        process.Io = ProcessIo.Start(sandbox.Agent, process, _logger, _stopping.Token);
+        process.Io = ProcessIo.Start(sandbox.Agent, process, _logger, _sandbox.Stopping);
         if (process.ExecId.Length == 0)
         {
             _options.Events.Publish(EventTopics.TaskStart, new TaskStart { ContainerId = container.Id, Pid = pid });
@@ -169,7 +159,7 @@ internal sealed partial class TaskService : IAsyncDisposable
             _options.Events.Publish(EventTopics.TaskExecStarted, new TaskExecStarted { ContainerId = container.Id, ExecId = process.ExecId, Pid = pid });
         }
 
-        _ = Task.Run(() => MonitorAsync(sandbox, process), CancellationToken.None);
+        _ = Task.Run(() => _exits.MonitorAsync(sandbox, process, _sandbox.Stopping), CancellationToken.None);
         return new StartResponse { Pid = pid };
     }
 
@@ -210,19 +200,19 @@ internal sealed partial class TaskService : IAsyncDisposable
         switch (process.Status)
         {
             case ProcessStatus.Stopped:
-                throw new TtrpcException(TtrpcStatusCode.NotFound, $"{Describe(process)}: process already finished");
+                throw new TtrpcException(TtrpcStatusCode.NotFound, $"{process.Description}: process already finished");
             case ProcessStatus.Created:
                 // Nothing runs in the guest yet; the process dies of the signal before it starts, as runc's would.
-                RecordExit(process, 128 + request.Signal, Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow));
+                _exits.RecordExit(process, 128 + request.Signal, Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow));
                 return new Empty();
             default:
                 try
                 {
-                    await _sandbox!.Agent.SignalProcessAsync(container.Id, process.ExecId, request.Signal, cancellationToken).ConfigureAwait(false);
+                    await _sandbox.Current!.Agent.SignalProcessAsync(container.Id, process.ExecId, request.Signal, cancellationToken).ConfigureAwait(false);
                 }
                 catch (TtrpcException ex) when (process.Status == ProcessStatus.Stopped || ex.StatusCode == TtrpcStatusCode.NotFound)
                 {
-                    throw new TtrpcException(TtrpcStatusCode.NotFound, $"{Describe(process)}: process already finished ({ex.Message})");
+                    throw new TtrpcException(TtrpcStatusCode.NotFound, $"{process.Description}: process already finished ({ex.Message})");
                 }
 
                 return new Empty();
@@ -234,22 +224,19 @@ internal sealed partial class TaskService : IAsyncDisposable
         var (container, process) = Find(request.Id, request.ExecId);
         if (process.Status == ProcessStatus.Running)
         {
-            throw new TtrpcException(TtrpcStatusCode.FailedPrecondition, $"{Describe(process)} is running; kill it before deleting it");
+            throw new TtrpcException(TtrpcStatusCode.FailedPrecondition, $"{process.Description} is running; kill it before deleting it");
         }
 
         var exitedAt = process.ExitedAt ?? Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
         var response = new DeleteResponse { Pid = process.Pid, ExitStatus = process.ExitStatus, ExitedAt = exitedAt };
         if (process.ExecId.Length > 0)
         {
-            lock (_gate)
-            {
-                container.Execs.Remove(process.ExecId);
-            }
+            _containers.RemoveExec(container, process.ExecId);
 
             return response;
         }
 
-        if (_sandbox is { } sandbox)
+        if (_sandbox.Current is { } sandbox)
         {
             try
             {
@@ -260,13 +247,10 @@ internal sealed partial class TaskService : IAsyncDisposable
                 LogRemoveIgnored(_logger, container.Id, ex.Message);
             }
 
-            RemoveHostMounts(sandbox, container.Id);
+            _sandbox.RemoveHostMounts(sandbox, container.Id);
         }
 
-        lock (_gate)
-        {
-            _containers.Remove(container.Id);
-        }
+        _containers.Remove(container.Id);
 
         _options.Events.Publish(EventTopics.TaskDelete, new TaskDelete
         {
@@ -283,15 +267,9 @@ internal sealed partial class TaskService : IAsyncDisposable
     {
         var (container, _) = Find(request.Id, string.Empty);
         var response = new PidsResponse();
-        lock (_gate)
+        foreach (var pid in _containers.RunningPids(container))
         {
-            foreach (var process in container.Execs.Values.Prepend(container.Init))
-            {
-                if (process is { Status: ProcessStatus.Running, Pid: > 0 })
-                {
-                    response.Processes.Add(new ProcessInfo { Pid = process.Pid });
-                }
-            }
+            response.Processes.Add(new ProcessInfo { Pid = pid });
         }
 
         return response;
@@ -327,12 +305,9 @@ internal sealed partial class TaskService : IAsyncDisposable
         }
 
         var stdio = new ProcessStdio(request.Stdin, request.Stdout, request.Stderr, request.Terminal);
-        lock (_gate)
+        if (!_containers.TryAddExec(container, new ShimProcess(container.Id, request.ExecId, stdio, processJson)))
         {
-            if (!container.Execs.TryAdd(request.ExecId, new ShimProcess(container.Id, request.ExecId, stdio, processJson)))
-            {
-                throw new TtrpcException(TtrpcStatusCode.AlreadyExists, $"exec {request.ExecId} in container {request.Id}: already exists");
-            }
+            throw new TtrpcException(TtrpcStatusCode.AlreadyExists, $"exec {request.ExecId} in container {request.Id}: already exists");
         }
 
         _options.Events.Publish(EventTopics.TaskExecAdded, new TaskExecAdded { ContainerId = container.Id, ExecId = request.ExecId });
@@ -376,26 +351,15 @@ internal sealed partial class TaskService : IAsyncDisposable
 
     public ConnectResponse Connect(ConnectRequest request)
     {
-        uint taskPid = 0;
-        lock (_gate)
-        {
-            if (_containers.TryGetValue(request.Id, out var container))
-            {
-                taskPid = container.Init.Pid;
-            }
-        }
-
+        var taskPid = _containers.InitPidOf(request.Id);
         return new ConnectResponse { ShimPid = (uint)Environment.ProcessId, TaskPid = taskPid, Version = "guestpull" };
     }
 
     public Empty Shutdown(ShutdownRequest request)
     {
-        lock (_gate)
+        if (!_containers.IsEmpty)
         {
-            if (_containers.Count > 0)
-            {
-                return new Empty();
-            }
+            return new Empty();
         }
 
         LogShutdown(_logger, request.Id);
@@ -404,30 +368,9 @@ internal sealed partial class TaskService : IAsyncDisposable
     }
 
     /// <summary>Stops the sandbox (every process in it) and removes its host traces.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        if (_sandbox is { } sandbox)
-        {
-            await sandbox.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public ValueTask DisposeAsync() => _sandbox.DisposeAsync();
 
     private static TtrpcException NotImplemented(string what) => new(TtrpcStatusCode.Unimplemented, $"{what} is not implemented by the guestpull runtime");
-
-    private static string Describe(ShimProcess process) =>
-        process.ExecId.Length == 0 ? $"container {process.ContainerId}" : $"exec {process.ExecId} of container {process.ContainerId}";
-
-    private static string? ConfigPathOf(Any? options)
-    {
-        if (options is null || !options.TypeUrl.EndsWith("runtimeoptions.v1.Options", StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        var parsed = Options.Parser.ParseFrom(options.Value);
-        return parsed.ConfigPath.Length > 0 ? parsed.ConfigPath : null;
-    }
 
     private static async Task<uint> HostPidOfContainerAsync(ISandbox sandbox, string containerId, CancellationToken cancellationToken)
     {
@@ -436,135 +379,10 @@ internal sealed partial class TaskService : IAsyncDisposable
         return info is null ? 0 : sandbox.HostPidOf(info.Pid);
     }
 
-    private async Task<ISandbox> EnsureSandboxAsync(JsonObject spec, string? configPath, CancellationToken cancellationToken)
-    {
-        if (_sandbox is { } running)
-        {
-            return running;
-        }
-
-        await _sandboxGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_sandbox is { } started)
-            {
-                return started;
-            }
-
-            var config = _options.Config;
-            if (configPath is not null)
-            {
-                // The runtime options' ConfigPath (CRI: runtimes.NAME.options.ConfigPath) chooses the agent settings and shared root.
-                var chosen = await ShimConfigParser.LoadAsync(configPath, cancellationToken).ConfigureAwait(false);
-                config = chosen with { SocketDirectory = config.SocketDirectory, StateRoot = config.StateRoot };
-            }
-
-            var request = new SandboxRequest(_options.SandboxId, SpecRewriter.NetworkNamespacePath(spec), _options.Layout, config);
-            _sandbox = await _options.Backend.StartAsync(request, cancellationToken).ConfigureAwait(false);
-            _ = WatchSandboxAsync(_sandbox);
-            return _sandbox;
-        }
-        finally
-        {
-            _sandboxGate.Release();
-        }
-    }
-
-    private async Task WatchSandboxAsync(ISandbox sandbox)
-    {
-        await sandbox.Exited.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (!_stopping.IsCancellationRequested)
-        {
-            LogSandboxDied(_logger, sandbox.Id);
-        }
-    }
-
-    private async Task MonitorAsync(ISandbox sandbox, ShimProcess process)
-    {
-        uint status;
-        Timestamp exitedAt;
-        try
-        {
-            var exit = await sandbox.Agent.WaitProcessAsync(process.ContainerId, process.ExecId, _stopping.Token).ConfigureAwait(false);
-            status = unchecked((uint)exit.Status);
-            exitedAt = exit.ExitedAt ?? Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
-        }
-        catch (Exception ex) when (ex is TtrpcException or OperationCanceledException)
-        {
-            // The agent is gone, so the sandbox and the process with it: it was killed.
-            LogWaitFailed(_logger, Describe(process), ex.Message);
-            status = KilledStatus;
-            exitedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
-        }
-
-        // containerd must see all output before the exit (CRI closes the log when it learns of it).
-        if (process.Io is { } io)
-        {
-            await io.OutputDrained.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
-        RecordExit(process, status, exitedAt);
-    }
-
-    private void RecordExit(ShimProcess process, uint status, Timestamp exitedAt)
-    {
-        if (process.SetExited(status, exitedAt))
-        {
-            LogExited(_logger, Describe(process), status);
-            _options.Events.Publish(EventTopics.TaskExit, new TaskExit
-            {
-                ContainerId = process.ContainerId,
-                Id = process.EventId,
-                Pid = process.Pid,
-                ExitStatus = status,
-                ExitedAt = exitedAt,
-            });
-        }
-
-        process.CompleteExit();
-    }
-
-    private void RemoveHostMounts(ISandbox sandbox, string containerId)
-    {
-        var directory = Path.Combine(sandbox.SharedDirectory, containerId);
-        try
-        {
-            SharedMounts.Remove(directory);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            LogCleanupFailed(_logger, containerId, directory, ex.Message);
-        }
-    }
-
-    private (ShimContainer Container, ShimProcess Process) Find(string id, string execId)
-    {
-        lock (_gate)
-        {
-            if (!_containers.TryGetValue(id, out var container))
-            {
-                throw new TtrpcException(TtrpcStatusCode.NotFound, $"container {id}: not found");
-            }
-
-            if (string.IsNullOrEmpty(execId))
-            {
-                return (container, container.Init);
-            }
-
-            return container.Execs.TryGetValue(execId, out var process)
-                ? (container, process)
-                : throw new TtrpcException(TtrpcStatusCode.NotFound, $"exec {execId} of container {id}: not found");
-        }
-    }
+    private (ShimContainer Container, ShimProcess Process) Find(string id, string execId) => _containers.Find(id, execId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "creating {ContainerId} (sandbox container: {IsSandbox}) from {Rootfs}")]
     private static partial void LogCreating(ILogger logger, string containerId, bool isSandbox, string rootfs);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Process} exited with status {Status}")]
-    private static partial void LogExited(ILogger logger, string process, uint status);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "waiting for {Process} failed: {Error}; recording it as killed")]
-    private static partial void LogWaitFailed(ILogger logger, string process, string error);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "removing {ContainerId} from the agent: {Error}")]
     private static partial void LogRemoveIgnored(ILogger logger, string containerId, string error);
@@ -572,12 +390,6 @@ internal sealed partial class TaskService : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Update of {ContainerId}: resource changes are not applied in the guest yet")]
     private static partial void LogUpdateIgnored(ILogger logger, string containerId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{ContainerId}: cannot remove {Directory}: {Error}")]
-    private static partial void LogCleanupFailed(ILogger logger, string containerId, string directory, string error);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "shutdown requested ({Id}) with no container left")]
     private static partial void LogShutdown(ILogger logger, string id);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "sandbox {SandboxId} died")]
-    private static partial void LogSandboxDied(ILogger logger, string sandboxId);
 }

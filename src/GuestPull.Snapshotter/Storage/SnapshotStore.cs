@@ -5,14 +5,15 @@ using Microsoft.Data.Sqlite;
 namespace GuestPull.Snapshotter.Storage;
 
 /// <summary>
-/// Snapshot metadata in SQLite (WAL), one transaction per operation. Directories are created before
+/// Snapshot metadata in SQLite (WAL; the rows are <see cref="SnapshotTable"/>'s), one transaction per operation,
+/// and the snapshots' directories (<see cref="SnapshotDirectories"/>). Directories are created before
 /// the row that owns them commits and removed after that row is deleted, so after a crash at any
 /// point the only leftovers are directories no row owns, which <see cref="RemoveOrphanDirectoriesAsync"/>
 /// (run at open and by Cleanup) deletes. Ids come from AUTOINCREMENT, so a committed id is never reused.
 /// </summary>
 internal sealed class SnapshotStore : IAsyncDisposable
 {
-    private const string Columns = "id, key, parent, kind, labels, created, updated, size, inodes";
+    private const string Columns = SnapshotTable.Columns;
 
     // Writes go through one connection, one at a time: SQLite serialises writers anyway. Reads
     // (Stat, Mounts, List: the calls CRI makes every few seconds) use pooled read-only connections
@@ -21,10 +22,12 @@ internal sealed class SnapshotStore : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly string _readConnectionString;
     private readonly TimeProvider _time;
+    private readonly SnapshotDirectories _directories;
 
     private SnapshotStore(SnapshotLayout layout, SqliteConnection connection, TimeProvider time)
     {
         Layout = layout;
+        _directories = new SnapshotDirectories(layout);
         _connection = connection;
         _time = time;
         _readConnectionString = new SqliteConnectionStringBuilder
@@ -51,7 +54,7 @@ internal sealed class SnapshotStore : IAsyncDisposable
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, null, SchemaSql, cancellationToken).ConfigureAwait(false);
+            await SnapshotTable.ExecuteAsync(connection, null, SnapshotTable.SchemaSql, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -70,7 +73,7 @@ internal sealed class SnapshotStore : IAsyncDisposable
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {Columns} FROM snapshots WHERE key = $key";
         command.Parameters.AddWithValue("$key", key);
-        var rows = await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
+        var rows = await SnapshotTable.ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
         return rows.Count == 0 ? null : rows[0];
     }
 
@@ -95,7 +98,7 @@ internal sealed class SnapshotStore : IAsyncDisposable
             SELECT {Columns} FROM chain ORDER BY depth
             """;
         command.Parameters.AddWithValue("$key", key);
-        var chain = await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
+        var chain = await SnapshotTable.ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
         if (chain.Count == 0)
         {
             throw SnapshotException.NotFound($"snapshot {key} does not exist");
@@ -113,7 +116,7 @@ internal sealed class SnapshotStore : IAsyncDisposable
         await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {Columns} FROM snapshots ORDER BY id";
-        return await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
+        return await SnapshotTable.ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Creates an active or view snapshot (or, for the proxy driver, a committed one) with its directories.</summary>
@@ -134,13 +137,13 @@ internal sealed class SnapshotStore : IAsyncDisposable
         {
             await using var transaction = (SqliteTransaction)await _connection
                 .BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
-            if (await FindCoreAsync(transaction, key, cancellationToken).ConfigureAwait(false) is not null)
+            if (await SnapshotTable.FindAsync(_connection, transaction, key, cancellationToken).ConfigureAwait(false) is not null)
             {
                 throw SnapshotException.AlreadyExists($"snapshot {key} already exists");
             }
             if (parent is not null)
             {
-                var parentRecord = await FindCoreAsync(transaction, parent, cancellationToken).ConfigureAwait(false)
+                var parentRecord = await SnapshotTable.FindAsync(_connection, transaction, parent, cancellationToken).ConfigureAwait(false)
                     ?? throw SnapshotException.NotFound($"parent snapshot {parent} does not exist");
                 if (parentRecord.Kind != SnapshotKind.Committed)
                 {
@@ -161,12 +164,12 @@ internal sealed class SnapshotStore : IAsyncDisposable
             var id = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
             try
             {
-                CreateDirectories(id);
+                _directories.Create(id);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
             catch
             {
-                DeleteDirectory(Layout.SnapshotDirectory(id));
+                _directories.Delete(id);
                 throw;
             }
             return new SnapshotRecord(id, key, parent, kind, labels, now, now, SnapshotUsage.Zero);
@@ -194,11 +197,11 @@ internal sealed class SnapshotStore : IAsyncDisposable
         {
             await using var transaction = (SqliteTransaction)await _connection
                 .BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
-            if (await FindCoreAsync(transaction, name, cancellationToken).ConfigureAwait(false) is not null)
+            if (await SnapshotTable.FindAsync(_connection, transaction, name, cancellationToken).ConfigureAwait(false) is not null)
             {
                 throw SnapshotException.AlreadyExists($"committed snapshot {name} already exists");
             }
-            var active = await FindCoreAsync(transaction, key, cancellationToken).ConfigureAwait(false)
+            var active = await SnapshotTable.FindAsync(_connection, transaction, key, cancellationToken).ConfigureAwait(false)
                 ?? throw SnapshotException.NotFound($"active snapshot {key} does not exist");
             if (active.Kind != SnapshotKind.Active)
             {
@@ -240,7 +243,7 @@ internal sealed class SnapshotStore : IAsyncDisposable
         {
             await using var transaction = (SqliteTransaction)await _connection
                 .BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
-            record = await FindCoreAsync(transaction, key, cancellationToken).ConfigureAwait(false)
+            record = await SnapshotTable.FindAsync(_connection, transaction, key, cancellationToken).ConfigureAwait(false)
                 ?? throw SnapshotException.NotFound($"snapshot {key} does not exist");
             await using (var children = _connection.CreateCommand())
             {
@@ -267,7 +270,7 @@ internal sealed class SnapshotStore : IAsyncDisposable
             _gate.Release();
         }
         // Outside the gate: the id is committed in sqlite_sequence and can never be handed out again.
-        DeleteDirectory(Layout.SnapshotDirectory(record.Id));
+        _directories.Delete(record.Id);
         return record;
     }
 
@@ -280,7 +283,7 @@ internal sealed class SnapshotStore : IAsyncDisposable
         {
             await using var transaction = (SqliteTransaction)await _connection
                 .BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
-            var record = await FindCoreAsync(transaction, key, cancellationToken).ConfigureAwait(false)
+            var record = await SnapshotTable.FindAsync(_connection, transaction, key, cancellationToken).ConfigureAwait(false)
                 ?? throw SnapshotException.NotFound($"snapshot {key} does not exist");
             var labels = update(record);
             var now = _time.GetUtcNow();
@@ -306,7 +309,7 @@ internal sealed class SnapshotStore : IAsyncDisposable
     /// </summary>
     public async Task<int> RemoveOrphanDirectoriesAsync(CancellationToken cancellationToken)
     {
-        var trash = new List<string>();
+        List<string> trash;
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -320,24 +323,7 @@ internal sealed class SnapshotStore : IAsyncDisposable
                     owned.Add(reader.GetInt64(0).ToString(CultureInfo.InvariantCulture));
                 }
             }
-            foreach (var entry in Directory.EnumerateFileSystemEntries(Layout.SnapshotsDirectory))
-            {
-                var name = Path.GetFileName(entry);
-                if (owned.Contains(name))
-                {
-                    continue;
-                }
-                if (name.StartsWith(TrashPrefix, StringComparison.Ordinal))
-                {
-                    trash.Add(entry);
-                    continue;
-                }
-                // Renamed while holding the gate: a rolled-back id may be handed out again at once,
-                // and its new directory must not be deleted by this sweep.
-                var target = Path.Combine(Layout.SnapshotsDirectory, TrashPrefix + Guid.NewGuid().ToString("N"));
-                Directory.Move(entry, target);
-                trash.Add(target);
-            }
+            trash = _directories.MoveOrphansToTrash(owned);
         }
         finally
         {
@@ -345,7 +331,7 @@ internal sealed class SnapshotStore : IAsyncDisposable
         }
         foreach (var path in trash)
         {
-            DeleteDirectory(path);
+            SnapshotDirectories.Delete(path);
         }
         return trash.Count;
     }
@@ -373,96 +359,5 @@ internal sealed class SnapshotStore : IAsyncDisposable
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-    }
-
-    private const string TrashPrefix = ".trash-";
-
-    private const string SchemaSql = """
-        PRAGMA journal_mode = WAL;
-        -- FULL: a Remove's row deletion must be on disk before its directory goes, or a power cut
-        -- could bring back a row whose directory is gone. WAL keeps reads free of fsyncs.
-        PRAGMA synchronous = FULL;
-        PRAGMA foreign_keys = OFF;
-        CREATE TABLE IF NOT EXISTS snapshots (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            key TEXT NOT NULL UNIQUE,
-            parent TEXT NULL,
-            kind INTEGER NOT NULL,
-            labels TEXT NOT NULL,
-            created INTEGER NOT NULL,
-            updated INTEGER NOT NULL,
-            size INTEGER NOT NULL,
-            inodes INTEGER NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS snapshots_parent ON snapshots (parent);
-        """;
-
-    private void CreateDirectories(long id)
-    {
-        var directory = Layout.SnapshotDirectory(id);
-        // Left by a transaction that never committed (the id was rolled back and is ours now).
-        DeleteDirectory(directory);
-        UnixModes.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var fs = Layout.FsDirectory(id);
-        Directory.CreateDirectory(fs);
-        UnixModes.Set(fs, (UnixFileMode)0b111_101_101);
-        var work = Layout.WorkDirectory(id);
-        Directory.CreateDirectory(work);
-        UnixModes.Set(work, (UnixFileMode)0b111_001_001);
-    }
-
-    private static void DeleteDirectory(string path)
-    {
-        try
-        {
-            if (File.Exists(path))
-            {
-                // A stray file in snapshots/ (never created by us, but repair must not trip over it).
-                File.Delete(path);
-                return;
-            }
-            Directory.Delete(path, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-            // Already gone.
-        }
-    }
-
-    private async Task<SnapshotRecord?> FindCoreAsync(SqliteTransaction? transaction, string key, CancellationToken cancellationToken)
-    {
-        await using var command = _connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"SELECT {Columns} FROM snapshots WHERE key = $key";
-        command.Parameters.AddWithValue("$key", key);
-        var rows = await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
-        return rows.Count == 0 ? null : rows[0];
-    }
-
-    private static async Task<List<SnapshotRecord>> ReadAllAsync(SqliteCommand command, CancellationToken cancellationToken)
-    {
-        var rows = new List<SnapshotRecord>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            rows.Add(new SnapshotRecord(
-                reader.GetInt64(0),
-                reader.GetString(1),
-                await reader.IsDBNullAsync(2, cancellationToken).ConfigureAwait(false) ? null : reader.GetString(2),
-                (SnapshotKind)reader.GetInt32(3),
-                LabelsCodec.Decode(reader.GetString(4)),
-                new DateTimeOffset(reader.GetInt64(5), TimeSpan.Zero),
-                new DateTimeOffset(reader.GetInt64(6), TimeSpan.Zero),
-                new SnapshotUsage(reader.GetInt64(7), reader.GetInt64(8))));
-        }
-        return rows;
-    }
-
-    private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

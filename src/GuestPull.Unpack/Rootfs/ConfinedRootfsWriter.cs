@@ -8,45 +8,39 @@ namespace GuestPull.Unpack.Rootfs;
 /// relative to that descriptor with RESOLVE_IN_ROOT semantics (openat2, or the user-space walker),
 /// and every final component is created or changed relative to its parent's descriptor without
 /// following symlinks: no path string is ever handed to the kernel from outside the root, so no
-/// symlink in the tree, however placed, can send a write outside it.
+/// symlink in the tree, however placed, can send a write outside it. The directories are resolved
+/// by <see cref="ConfinedDirectoryResolver"/>, the extended attributes applied by <see cref="EntryAttributeWriter"/>.
 /// </summary>
 internal sealed class ConfinedRootfsWriter : IDisposable
 {
-    private const uint ImplicitDirectoryMode = 0x1ED; // 0755, as containerd creates missing parents
     private const uint CreationMode = 0x180; // 0600 until the entry's own mode is applied
     private const uint DirectoryCreationMode = 0x1C0; // 0700
     private const string OverlayOpaque = "trusted.overlay.opaque";
 
-    private readonly SafeFileDescriptor _root;
-    private readonly bool _userSpaceResolution;
-    private readonly Action<LayerWarningKind, string, string> _warn;
-    private string? _cachedParentPath;
-    private SafeFileDescriptor? _cachedParent;
-    private bool _cacheStale;
+    private readonly ConfinedDirectoryResolver _directories;
+    private readonly EntryAttributeWriter _attributes;
 
-    private ConfinedRootfsWriter(SafeFileDescriptor root, bool userSpaceResolution, Action<LayerWarningKind, string, string> warn)
+    private ConfinedRootfsWriter(ConfinedDirectoryResolver directories, EntryAttributeWriter attributes)
     {
-        _root = root;
-        _userSpaceResolution = userSpaceResolution;
-        _warn = warn;
+        _directories = directories;
+        _attributes = attributes;
     }
 
     public static ConfinedRootfsWriter Open(string rootDirectory, bool userSpaceResolution, Action<LayerWarningKind, string, string> warn)
     {
         // The root path itself is the caller's (trusted) choice; from here on only the descriptor is used.
         var root = FileSystemCalls.Open(rootDirectory, OpenFlags.Path | OpenFlags.Directory);
-        return new ConfinedRootfsWriter(root, userSpaceResolution, warn);
+        return new ConfinedRootfsWriter(new ConfinedDirectoryResolver(root, userSpaceResolution), new EntryAttributeWriter(warn));
     }
 
     public void Dispose()
     {
-        _cachedParent?.Dispose();
-        _root.Dispose();
+        _directories.Dispose();
     }
 
     public void WriteDirectory(EntryPath path, TarEntry entry, bool makeOpaque)
     {
-        var parent = OpenParent(path);
+        var parent = _directories.OpenParent(path);
         var errno = FileSystemCalls.TryMakeDirectoryAt(parent, path.Name, DirectoryCreationMode);
         if (errno == Errno.EEXIST)
         {
@@ -65,7 +59,7 @@ internal sealed class ConfinedRootfsWriter : IDisposable
         ThrowIfFailed(errno, "mkdirat", path);
         using var directory = FileSystemCalls.OpenAt(parent, path.Name, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NoFollow);
         FileSystemCalls.ChangeOwner(directory, entry.Uid, entry.Gid);
-        SetExtendedAttributes(directory, entry, path);
+        _attributes.SetExtendedAttributes(directory, entry, path);
         FileSystemCalls.ChangeMode(directory, entry.Mode);
         if (makeOpaque)
         {
@@ -75,7 +69,7 @@ internal sealed class ConfinedRootfsWriter : IDisposable
 
     public async ValueTask<long> WriteFileAsync(EntryPath path, TarEntry entry, TarReader reader, CancellationToken cancellationToken)
     {
-        var parent = OpenParent(path);
+        var parent = _directories.OpenParent(path);
         var errno = FileSystemCalls.TryOpenAt(parent, path.Name, FileCreateFlags, CreationMode, out var created);
         if (errno == Errno.EEXIST)
         {
@@ -101,7 +95,7 @@ internal sealed class ConfinedRootfsWriter : IDisposable
         // chown clears setuid/setgid and security.capability, so it goes first; mode after xattrs
         // because a POSIX ACL xattr rewrites the group bits.
         FileSystemCalls.ChangeOwner(file, entry.Uid, entry.Gid);
-        SetExtendedAttributes(file, entry, path);
+        _attributes.SetExtendedAttributes(file, entry, path);
         FileSystemCalls.ChangeMode(file, entry.Mode);
         var time = ModificationTime(entry);
         FileSystemCalls.SetTimes(file, time, time);
@@ -110,7 +104,7 @@ internal sealed class ConfinedRootfsWriter : IDisposable
 
     public void WriteSymbolicLink(EntryPath path, TarEntry entry)
     {
-        var parent = OpenParent(path);
+        var parent = _directories.OpenParent(path);
         // The target is stored as written (absolute targets are normal in images); it is never followed here.
         var errno = FileSystemCalls.TryCreateSymbolicLinkAt(entry.LinkName, parent, path.Name);
         if (errno == Errno.EEXIST)
@@ -120,9 +114,9 @@ internal sealed class ConfinedRootfsWriter : IDisposable
         }
 
         ThrowIfFailed(errno, "symlinkat", path);
-        _cacheStale = true;
+        _directories.Invalidate();
         FileSystemCalls.ChangeOwnerAt(parent, path.Name, entry.Uid, entry.Gid);
-        SetExtendedAttributesAt(parent, entry, path);
+        _attributes.SetExtendedAttributesAt(parent, entry, path);
         var time = ModificationTime(entry);
         FileSystemCalls.SetTimesAt(parent, path.Name, time, time);
     }
@@ -137,7 +131,7 @@ internal sealed class ConfinedRootfsWriter : IDisposable
             _ => FileType.Fifo,
         };
         var device = type == FileType.Fifo ? 0 : FileSystemCalls.MakeDevice(entry.DeviceMajor, entry.DeviceMinor);
-        var parent = OpenParent(path);
+        var parent = _directories.OpenParent(path);
         var errno = FileSystemCalls.TryMakeNodeAt(parent, path.Name, type, CreationMode, device);
         if (errno == Errno.EEXIST)
         {
@@ -152,7 +146,7 @@ internal sealed class ConfinedRootfsWriter : IDisposable
 
         ThrowIfFailed(errno, "mknodat", path);
         FileSystemCalls.ChangeOwnerAt(parent, path.Name, entry.Uid, entry.Gid);
-        SetExtendedAttributesAt(parent, entry, path);
+        _attributes.SetExtendedAttributesAt(parent, entry, path);
         // fchmodat follows symlinks, but this name is the node created just above.
         FileSystemCalls.ChangeModeAt(parent, path.Name, entry.Mode);
         var time = ModificationTime(entry);
@@ -166,7 +160,7 @@ internal sealed class ConfinedRootfsWriter : IDisposable
     /// </summary>
     public void WriteHardLink(EntryPath path, EntryPath target)
     {
-        var errno = TryOpenDirectory(target.Parent, OpenFlags.Path | OpenFlags.Directory, create: false, out var targetParent);
+        var errno = _directories.TryOpenDirectory(target.Parent, OpenFlags.Path | OpenFlags.Directory, create: false, out var targetParent);
         if (errno != 0)
         {
             throw new InvalidLayerException($"hard link '{path}' points at '{target}', whose directory does not exist in the root ({Errno.Name(errno)})");
@@ -188,7 +182,7 @@ internal sealed class ConfinedRootfsWriter : IDisposable
                     throw new InvalidLayerException($"hard link '{path}' points at directory '{target}'");
                 }
 
-                var parent = OpenParent(path);
+                var parent = _directories.OpenParent(path);
                 errno = Link(targetFile!, targetParent!, target.Name, parent, path.Name);
                 if (errno == Errno.EEXIST)
                 {
@@ -210,7 +204,7 @@ internal sealed class ConfinedRootfsWriter : IDisposable
     /// <summary>Overlay form of <c>.wh.NAME</c>: a 0:0 character device at NAME.</summary>
     public void CreateOverlayWhiteout(EntryPath path)
     {
-        if (OpenWhiteoutParent(path) is not { } parent)
+        if (_directories.OpenWhiteoutParent(path) is not { } parent)
         {
             return;
         }
@@ -234,18 +228,18 @@ internal sealed class ConfinedRootfsWriter : IDisposable
     /// <summary>Turns an overlay whiteout device back into an (opaque) directory so entries can go below it.</summary>
     public void ReplaceWhiteoutWithDirectory(EntryPath path)
     {
-        var parent = OpenParent(path);
+        var parent = _directories.OpenParent(path);
         RemoveExisting(parent, path);
-        ThrowIfFailed(FileSystemCalls.TryMakeDirectoryAt(parent, path.Name, ImplicitDirectoryMode), "mkdirat", path);
+        ThrowIfFailed(FileSystemCalls.TryMakeDirectoryAt(parent, path.Name, ConfinedDirectoryResolver.ImplicitDirectoryMode), "mkdirat", path);
         using var directory = FileSystemCalls.OpenAt(parent, path.Name, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NoFollow);
-        FileSystemCalls.ChangeMode(directory, ImplicitDirectoryMode);
+        FileSystemCalls.ChangeMode(directory, ConfinedDirectoryResolver.ImplicitDirectoryMode);
         ExtendedAttributes.Set(directory, OverlayOpaque, "y"u8);
     }
 
     /// <summary>Overlay form of an opaque marker: <c>trusted.overlay.opaque=y</c> on the directory.</summary>
     public void SetOpaque(EntryPath directoryPath)
     {
-        using var directory = OpenDirectoryForChange(directoryPath);
+        using var directory = _directories.OpenDirectoryForChange(directoryPath);
         if (directory is not null)
         {
             ExtendedAttributes.Set(directory, OverlayOpaque, "y"u8);
@@ -255,7 +249,7 @@ internal sealed class ConfinedRootfsWriter : IDisposable
     /// <summary>Apply form of <c>.wh.NAME</c>: removes NAME (recursively) if it exists.</summary>
     public void RemovePath(EntryPath path)
     {
-        if (OpenWhiteoutParent(path) is { } parent)
+        if (_directories.OpenWhiteoutParent(path) is { } parent)
         {
             RemoveExisting(parent, path);
         }
@@ -267,18 +261,18 @@ internal sealed class ConfinedRootfsWriter : IDisposable
     /// </summary>
     public void RemoveLowerContent(EntryPath directoryPath, LayerPathTracker tracker)
     {
-        using var directory = OpenDirectoryForChange(directoryPath);
+        using var directory = _directories.OpenDirectoryForChange(directoryPath);
         if (directory is not null)
         {
             RemoveLowerContent(directory, directoryPath.Full, tracker, 0);
-            _cacheStale = true;
+            _directories.Invalidate();
         }
     }
 
     /// <summary>Sets a directory's times at the end of the layer (adding entries changed them). Skips paths that are no longer directories.</summary>
     public void SetDirectoryTimes(string path, UnixTimestamp time)
     {
-        var errno = TryOpenDirectory(path, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NoFollow, create: false, out var directory);
+        var errno = _directories.TryOpenDirectory(path, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NoFollow, create: false, out var directory);
         if (errno is Errno.ENOENT or Errno.ENOTDIR or Errno.ELOOP)
         {
             return;
@@ -324,97 +318,10 @@ internal sealed class ConfinedRootfsWriter : IDisposable
         }
     }
 
-    /// <summary>The directory an opaque marker or whiteout applies to; null when a file is there (nothing to hide).</summary>
-    private SafeFileDescriptor? OpenDirectoryForChange(EntryPath directoryPath)
-    {
-        var errno = TryOpenDirectory(directoryPath.Full, OpenFlags.ReadOnly | OpenFlags.Directory, create: true, out var directory);
-        if (errno == Errno.ENOTDIR)
-        {
-            return null;
-        }
-
-        if (errno == Errno.ELOOP)
-        {
-            throw new InvalidLayerException($"'{directoryPath}' is not a directory in the root ({Errno.Name(errno)})");
-        }
-
-        ThrowIfFailed(errno, "openat2", directoryPath);
-        return directory!;
-    }
-
-    /// <summary>The parent directory of <paramref name="path"/>, created (0755) where missing. The result belongs to the cache: do not dispose it.</summary>
-    private SafeFileDescriptor OpenParent(EntryPath path)
-    {
-        var errno = TryOpenParent(path, out var parent);
-        if (errno is Errno.ENOTDIR or Errno.ELOOP or Errno.EEXIST)
-        {
-            throw new InvalidLayerException($"entry '{path}': parent '{path.Parent}' is not a directory in the root ({Errno.Name(errno)})");
-        }
-
-        ThrowIfFailed(errno, "openat2", EntryPath.Normalize(path.Parent));
-        return parent!;
-    }
-
-    /// <summary>
-    /// For whiteouts: the parent, or null when it is not a directory. A whiteout below a file hides
-    /// nothing (umoci emits them for children of a directory the same layer replaced with a file).
-    /// </summary>
-    private SafeFileDescriptor? OpenWhiteoutParent(EntryPath path)
-    {
-        var errno = TryOpenParent(path, out var parent);
-        return errno == Errno.ENOTDIR ? null : parent ?? OpenParent(path);
-    }
-
-    private int TryOpenParent(EntryPath path, out SafeFileDescriptor? parent)
-    {
-        var parentPath = path.ParentSpan;
-        if (parentPath.IsEmpty)
-        {
-            parent = _root;
-            return 0;
-        }
-
-        if (!_cacheStale && _cachedParent is not null && parentPath.SequenceEqual(_cachedParentPath))
-        {
-            parent = _cachedParent;
-            return 0;
-        }
-
-        var parentString = path.Parent;
-        var errno = TryOpenDirectory(parentString, OpenFlags.Path | OpenFlags.Directory, create: true, out parent);
-        if (errno == 0)
-        {
-            _cachedParent?.Dispose();
-            _cachedParent = parent;
-            _cachedParentPath = parentString;
-            _cacheStale = false;
-        }
-
-        return errno;
-    }
-
-    private int TryOpenDirectory(string path, OpenFlags flags, bool create, out SafeFileDescriptor? directory)
-    {
-        uint? createMode = create ? ImplicitDirectoryMode : null;
-        if (_userSpaceResolution)
-        {
-            return InRootPathWalker.TryOpen(_root, path, flags, 0, createMode, out directory);
-        }
-
-        var errno = FileSystemCalls.TryOpenInRoot(_root, path, flags, 0, out directory);
-        if (errno == Errno.ENOENT && create)
-        {
-            // Some component is missing: walk in user space, creating directories where they belong.
-            errno = InRootPathWalker.TryOpen(_root, path, flags, 0, createMode, out directory);
-        }
-
-        return errno;
-    }
-
     private void RemoveExisting(SafeFileDescriptor parent, EntryPath path)
     {
         // Whatever is removed may be (or contain) the cached parent of a later entry.
-        _cacheStale = true;
+        _directories.Invalidate();
         ConfinedTreeRemover.Remove(parent, path.Name, path.Full);
     }
 
@@ -431,39 +338,8 @@ internal sealed class ConfinedRootfsWriter : IDisposable
         return errno;
     }
 
-    private void SetExtendedAttributes(SafeFileDescriptor file, TarEntry entry, EntryPath path)
-    {
-        // Names were checked against ExtendedAttributePolicy before the entry was written.
-        foreach (var (name, value) in entry.ExtendedAttributes)
-        {
-            try
-            {
-                ExtendedAttributes.Set(file, name, value);
-            }
-            catch (NativeCallException e) when (e.Errno == Errno.EOPNOTSUPP)
-            {
-                _warn(LayerWarningKind.ExtendedAttributeUnsupported, path.Full, $"extended attribute '{name}' of '{path}' dropped: {e.Message}");
-            }
-        }
-    }
-
-    private void SetExtendedAttributesAt(SafeFileDescriptor parent, TarEntry entry, EntryPath path)
-    {
-        // Names were checked against ExtendedAttributePolicy before the entry was written.
-        foreach (var (name, value) in entry.ExtendedAttributes)
-        {
-            try
-            {
-                ExtendedAttributes.SetAt(parent, path.Name, name, value);
-            }
-            catch (NativeCallException e) when (e.Errno == Errno.EOPNOTSUPP)
-            {
-                _warn(LayerWarningKind.ExtendedAttributeUnsupported, path.Full, $"extended attribute '{name}' of '{path}' dropped: {e.Message}");
-            }
-        }
-    }
-
-    private static void ThrowIfFailed(int errno, string syscall, EntryPath path)
+    /// <summary>Throws <see cref="NativeCallException"/> for a non-zero <paramref name="errno"/> of <paramref name="syscall"/> on <paramref name="path"/>.</summary>
+    internal static void ThrowIfFailed(int errno, string syscall, EntryPath path)
     {
         if (errno != 0)
         {
