@@ -1,5 +1,6 @@
 using Tomlyn;
 using Tomlyn.Model;
+using Tomlyn.Parsing;
 using Tomlyn.Syntax;
 
 namespace GuestPull.Configuration;
@@ -67,10 +68,7 @@ public static class TomlConfigReader
         }
         catch (TomlException ex)
         {
-            var first = ex.Diagnostics?.FirstOrDefault(d => d.Kind == DiagnosticMessageKind.Error);
-            var line = ex.Line ?? (first is null ? null : first.Span.Start.Line + 1);
-            var column = ex.Column ?? (first is null ? null : first.Span.Start.Column + 1);
-            throw ConfigFileException.FileProblem(file, $"not valid TOML: {(first?.Message ?? ex.Message).Trim()}", line, column, ex);
+            throw NotToml(text, file, ex);
         }
 
         if (rejectRedefinitions)
@@ -79,6 +77,16 @@ public static class TomlConfigReader
         }
 
         return TomlSection.Root(table, file);
+    }
+
+    // The model converter wraps the parser's error in its own words and loses the position; the syntax
+    // tree has the first error where it is.
+    private static ConfigFileException NotToml(string text, string file, TomlException ex)
+    {
+        var error = SyntaxParser.Parse(text, file, false).Diagnostics.FirstOrDefault(d => d.Kind == DiagnosticMessageKind.Error);
+        return error is null
+            ? ConfigFileException.FileProblem(file, $"not valid TOML: {ex.GetBaseException().Message.Trim()}", ex.Line, ex.Column, ex)
+            : ConfigFileException.FileProblem(file, $"not valid TOML: {error.Message.Trim()}", error.Span.Start.Line + 1, error.Span.Start.Column + 1, ex);
     }
 
     private static ConfigFileException Unreadable(string path, Exception ex) =>

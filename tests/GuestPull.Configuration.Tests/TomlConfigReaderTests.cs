@@ -13,12 +13,23 @@ public sealed class TomlConfigReaderTests : IDisposable
     {
         var error = Assert.Throws<ConfigFileException>(() => TomlConfigReader.Parse("a = 1\nb = \n", "bad.toml"));
 
-        Assert.StartsWith("bad.toml: line 2, column ", error.Message, StringComparison.Ordinal);
-        Assert.Contains(": not valid TOML: ", error.Message, StringComparison.Ordinal);
+        Assert.Equal("bad.toml: line 2, column 5: not valid TOML: Unexpected token end-of-line found while expecting a value", error.Message);
         Assert.Equal("bad.toml", error.File);
         Assert.Equal(2, error.Line);
-        Assert.NotNull(error.Column);
+        Assert.Equal(5, error.Column);
         Assert.Null(error.Key);
+    }
+
+    [Theory]
+    [InlineData("[[registry]\nlocation = \"a.io\"", 1, 11)]
+    [InlineData("this is not toml", 1, 6)]
+    [InlineData("a = [\nb = 1", 2, 1)]
+    public void TheFirstSyntaxErrorIsPlaced(string toml, int line, int column)
+    {
+        var error = Assert.Throws<ConfigFileException>(() => TomlConfigReader.Parse(toml, "bad.toml"));
+
+        Assert.Equal((line, column), (error.Line, error.Column));
+        Assert.StartsWith($"bad.toml: line {line}, column {column}: not valid TOML: ", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
