@@ -31,7 +31,7 @@ internal static class TomlRedefinitionCheck
             {
                 if (defined.Contains(path))
                 {
-                    throw Redefined(sourceName, string.Join('.', segments), table);
+                    throw Redefined(sourceName, string.Join('.', segments.Select(TomlText.Key)), table);
                 }
 
                 var count = arrayCounts.GetValueOrDefault(path);
@@ -40,7 +40,7 @@ internal static class TomlRedefinitionCheck
             }
             else if (arrayCounts.ContainsKey(path) || !defined.Add(path))
             {
-                throw Redefined(sourceName, string.Join('.', segments), table);
+                throw Redefined(sourceName, string.Join('.', segments.Select(TomlText.Key)), table);
             }
 
             AddKeys(table.Items, path, defined, sourceName);
@@ -65,7 +65,7 @@ internal static class TomlRedefinitionCheck
 
             if (!defined.Add(path))
             {
-                throw Redefined(sourceName, string.Join('.', segments), item);
+                throw Redefined(sourceName, string.Join('.', segments.Select(TomlText.Key)), item);
             }
         }
     }

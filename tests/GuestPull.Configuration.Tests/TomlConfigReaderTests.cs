@@ -79,6 +79,7 @@ public sealed class TomlConfigReaderTests : IDisposable
     [InlineData("[x]\na = 1\n[x]\nb = 1", "redefined.toml: line 3: x: is defined more than once")]
     [InlineData("x.y = 1\nx.y = 2", "redefined.toml: line 2: x.y: is defined more than once")]
     [InlineData("[[r]]\nm = 1\nm = 2", "redefined.toml: line 3: m: is defined more than once")]
+    [InlineData("\"a.b\" = 1\n\"a.b\" = 2", "redefined.toml: line 2: \"a.b\": is defined more than once")]
     public void RedefinitionsAreRefusedWhenAskedFor(string toml, string message)
     {
         Assert.Equal(message, Assert.Throws<ConfigFileException>(() => TomlConfigReader.Parse(toml, "redefined.toml", rejectRedefinitions: true)).Message);
