@@ -1,4 +1,4 @@
-using GuestPull.Snapshotter;
+using GuestPull.Configuration;
 
 namespace GuestPull.Install;
 
@@ -24,7 +24,7 @@ public sealed record InstallOptions
     public string LibDirectory { get; init; } = "/usr/local/lib/guestpull";
 
     /// <summary>Where the snapshotter's <c>config.toml</c> goes.</summary>
-    public string ConfigDirectory { get; init; } = "/etc/guestpull";
+    public string ConfigDirectory { get; init; } = GuestPullDefaults.ConfigDirectory;
 
     /// <summary>The install record, the standalone pid file and log.</summary>
     public string StateDirectory { get; init; } = "/var/lib/guestpull";
@@ -33,10 +33,10 @@ public sealed record InstallOptions
     public string SystemdUnitDirectory { get; init; } = "/etc/systemd/system";
 
     /// <summary>The snapshotter's root directory.</summary>
-    public string SnapshotterRoot { get; init; } = SnapshotterOptions.DefaultRoot;
+    public string SnapshotterRoot { get; init; } = GuestPullDefaults.SnapshotterRoot;
 
     /// <summary>The snapshotter's unix socket.</summary>
-    public string SnapshotterAddress { get; init; } = SnapshotterOptions.DefaultAddress;
+    public string SnapshotterAddress { get; init; } = GuestPullDefaults.SnapshotterAddress;
 
     /// <summary>A snapshotter config.toml to install as is instead of the generated one (a mounted ConfigMap).</summary>
     public string? SnapshotterConfigSource { get; init; }

@@ -1,3 +1,5 @@
+using GuestPull.Configuration;
+
 namespace GuestPull.Snapshotter;
 
 /// <summary>
@@ -7,10 +9,10 @@ namespace GuestPull.Snapshotter;
 public sealed class SnapshotterOptions
 {
     /// <summary>Default root directory (the snapshots and the metadata database).</summary>
-    public const string DefaultRoot = "/var/lib/containerd/io.containerd.snapshotter.v1.guestpull";
+    public const string DefaultRoot = GuestPullDefaults.SnapshotterRoot;
 
     /// <summary>Default unix socket containerd connects to.</summary>
-    public const string DefaultAddress = "/run/containerd-guestpull/containerd-guestpull-grpc.sock";
+    public const string DefaultAddress = GuestPullDefaults.SnapshotterAddress;
 
     /// <summary>`--config`: a TOML file in nydus-snapshotter's format (its `config-proxy.toml` is accepted as is).</summary>
     public string? ConfigFile { get; init; }

@@ -50,23 +50,24 @@ public sealed class ConfigurationTests
     public void UnknownKey_IsWarnedAbout()
     {
         var settings = AgentConfigParser.Parse("image_root = \"/srv/image\"\nshared_fs = \"virtio-fs\"\n", "agent.toml");
-        Assert.Equal("agent.toml: ignoring unknown key 'shared_fs'", Assert.Single(settings.Warnings));
+        Assert.Equal("agent.toml: shared_fs: unknown key, ignored", Assert.Single(settings.Warnings));
     }
 
     [Theory]
-    [InlineData("pull_timeout_seconds = 0", "'pull_timeout_seconds' must be an integer from 1 to 86400, got 0")]
-    [InlineData("pull_concurrency = \"four\"", "'pull_concurrency' must be an integer from 1 to 64, got \"four\"")]
-    [InlineData("image_root = \"relative/dir\"", "'image_root' must be an absolute path, got \"relative/dir\"")]
-    [InlineData("bundle_root = 3", "'bundle_root' must be a non-empty string, got 3")]
-    [InlineData("insecure_registries = \"host:5000\"", "'insecure_registries' must be an array")]
-    [InlineData("insecure_registries = [\"http://host:5000\"]", "'insecure_registries' entries must be \"host[:port]\" strings, got \"http://host:5000\"")]
-    [InlineData("runc_path = \"\"", "'runc_path' must be a non-empty string")]
-    [InlineData("image_root = ", "is not valid TOML")]
+    [InlineData("pull_timeout_seconds = 0", "agent.toml: pull_timeout_seconds: expected a whole number of seconds between 1 and 86400, got 0")]
+    [InlineData("pull_concurrency = \"four\"", "agent.toml: pull_concurrency: expected an integer between 1 and 64, got \"four\"")]
+    [InlineData("image_root = \"relative/dir\"", "agent.toml: image_root: expected an absolute path, got \"relative/dir\"")]
+    [InlineData("bundle_root = 3", "agent.toml: bundle_root: expected an absolute path, got 3")]
+    [InlineData("insecure_registries = \"host:5000\"", "agent.toml: insecure_registries: expected an array of strings, got \"host:5000\"")]
+    [InlineData("insecure_registries = [\"http://host:5000\"]", "agent.toml: insecure_registries: expected an array of \"host[:port]\" strings, got \"http://host:5000\"")]
+    [InlineData("runc_path = \"\"", "agent.toml: runc_path: expected a non-empty string, got \"\"")]
+    [InlineData("image_root = ", "agent.toml: line 1, column ")]
+    [InlineData("image_root = ", ": not valid TOML: ")]
     public void InvalidValue_IsRefused_NamingTheKey(string toml, string message)
     {
         var error = Assert.Throws<AgentConfigurationException>(() => AgentConfigParser.Parse(toml, "agent.toml"));
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
-        Assert.StartsWith("agent", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("agent.toml: ", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

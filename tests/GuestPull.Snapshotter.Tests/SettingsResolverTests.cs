@@ -66,19 +66,20 @@ public sealed class SettingsResolverTests : IDisposable
     public async Task UnknownKeys_AreWarnedAbout()
     {
         var settings = await ResolveAsync("cleanup_on_close = true\n" + NydusProxyConfig + "\n[remote]\nconvert_vpc_registry = false\n", new SnapshotterOptions());
-        Assert.Contains(settings.Warnings, warning => warning.Contains("'cleanup_on_close'", StringComparison.Ordinal));
-        Assert.Contains(settings.Warnings, warning => warning.Contains("'remote'", StringComparison.Ordinal));
+        Assert.Contains(settings.Warnings, warning => warning.EndsWith("config.toml: cleanup_on_close: unknown key, ignored", StringComparison.Ordinal));
+        Assert.Contains(settings.Warnings, warning => warning.EndsWith("config.toml: remote: unknown key, ignored", StringComparison.Ordinal));
     }
 
     [Theory]
-    [InlineData("version = 2", "'version'")]
-    [InlineData("root = 5", "'root'")]
-    [InlineData("daemon_mode = \"dedicated\"", "'daemon_mode'")]
-    [InlineData("[daemon]\nfs_driver = \"fusedev\"", "'daemon.fs_driver'")]
-    [InlineData("[snapshot]\nenable_kata_volume = \"yes\"", "'snapshot.enable_kata_volume'")]
-    [InlineData("[log]\nlevel = \"loud\"", "'log.level'")]
-    [InlineData("root = \"relative/dir\"", "root")]
-    [InlineData("this is not toml", "not valid TOML")]
+    [InlineData("version = 2", "config.toml: version: expected 1, got 2")]
+    [InlineData("root = 5", "config.toml: root: expected a string, got 5")]
+    [InlineData("daemon_mode = \"dedicated\"", "config.toml: daemon_mode: expected \"none\", got \"dedicated\"")]
+    [InlineData("[daemon]\nfs_driver = \"fusedev\"", "config.toml: [daemon] fs_driver: expected \"proxy\" or \"overlayfs\", got \"fusedev\"")]
+    [InlineData("[snapshot]\nenable_kata_volume = \"yes\"", "config.toml: [snapshot] enable_kata_volume: expected true or false, got \"yes\"")]
+    [InlineData("[log]\nlevel = \"loud\"", "config.toml: [log] level: expected one of trace, debug, info, warn, error, fatal, none, got \"loud\"")]
+    [InlineData("root = \"relative/dir\"", "config.toml: root: expected an absolute path, got \"relative/dir\"")]
+    [InlineData("this is not toml", "config.toml: line 1, column ")]
+    [InlineData("this is not toml", ": not valid TOML: ")]
     public async Task InvalidValues_AreRefusedNamingTheKey(string toml, string named)
     {
         var error = await Assert.ThrowsAsync<SnapshotterConfigurationException>(() => ResolveAsync(toml, new SnapshotterOptions()));

@@ -1,6 +1,4 @@
-using System.Globalization;
-using Tomlyn;
-using Tomlyn.Model;
+using GuestPull.Configuration;
 
 namespace GuestPull.Agent.Configuration;
 
@@ -17,51 +15,50 @@ internal static class AgentConfigParser
             return new AgentSettings();
         }
 
-        string text;
         try
         {
-            text = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
+            return Read(await TomlConfigReader.ReadAsync(path, cancellationToken).ConfigureAwait(false));
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (ConfigFileException ex)
         {
-            throw new AgentConfigurationException($"cannot read agent config file {path}: {ex.Message}", ex);
+            throw new AgentConfigurationException(ex.Message, ex);
         }
-
-        return Parse(text, path);
     }
 
     public static AgentSettings Parse(string text, string source)
     {
-        TomlTable table;
         try
         {
-            table = TomlSerializer.Deserialize<TomlTable>(text) ?? new TomlTable();
+            return Read(TomlConfigReader.Parse(text, source));
         }
-        catch (TomlException ex)
+        catch (ConfigFileException ex)
         {
-            throw new AgentConfigurationException($"agent config file {source} is not valid TOML: {ex.Message}", ex);
+            throw new AgentConfigurationException(ex.Message, ex);
         }
+    }
 
+    private static AgentSettings Read(TomlSection file)
+    {
         var settings = new AgentSettings();
         var warnings = new List<string>();
-        foreach (var (key, value) in table)
+        foreach (var key in file.Keys)
         {
             settings = key switch
             {
-                "image_root" => settings with { ImageRoot = AbsolutePath(source, key, value) },
-                "bundle_root" => settings with { BundleRoot = AbsolutePath(source, key, value) },
-                "registries_conf" => settings with { RegistriesConf = AbsolutePath(source, key, value) },
-                "auth_file" => settings with { AuthFile = AbsolutePath(source, key, value) },
-                "policy" => settings with { Policy = AbsolutePath(source, key, value) },
-                "registries_d" => settings with { RegistriesD = AbsolutePath(source, key, value) },
-                "insecure_registries" => settings with { InsecureRegistries = HostList(source, key, value) },
-                "pull_concurrency" => settings with { PullConcurrency = (int)Integer(source, key, value, 1, 64) },
-                "pull_timeout_seconds" => settings with { PullTimeout = TimeSpan.FromSeconds(Integer(source, key, value, 1, 86_400)) },
-                "runc_path" => settings with { RuncPath = NonEmpty(source, key, value) },
-                "runc_root" => settings with { RuncRoot = AbsolutePath(source, key, value) },
-                "pause_binary" => settings with { PauseBinary = AbsolutePath(source, key, value) },
-                "host_rootfs_root" => settings with { HostRootfsRoot = AbsolutePath(source, key, value) },
-                _ => Warn(settings, warnings, $"{source}: ignoring unknown key '{key}'"),
+                "image_root" => settings with { ImageRoot = file.GetAbsolutePath(key) },
+                "bundle_root" => settings with { BundleRoot = file.GetAbsolutePath(key) },
+                "registries_conf" => settings with { RegistriesConf = file.GetAbsolutePath(key) },
+                "auth_file" => settings with { AuthFile = file.GetAbsolutePath(key) },
+                "policy" => settings with { Policy = file.GetAbsolutePath(key) },
+                "registries_d" => settings with { RegistriesD = file.GetAbsolutePath(key) },
+                "insecure_registries" => settings with { InsecureRegistries = HostList(file, key) },
+                "pull_concurrency" => settings with { PullConcurrency = (int)file.GetInteger(key, 1, 64) },
+                "pull_timeout_seconds" => settings with { PullTimeout = file.GetSeconds(key, 1, 86_400) },
+                "runc_path" => settings with { RuncPath = file.GetNonEmptyString(key) },
+                "runc_root" => settings with { RuncRoot = file.GetAbsolutePath(key) },
+                "pause_binary" => settings with { PauseBinary = file.GetAbsolutePath(key) },
+                "host_rootfs_root" => settings with { HostRootfsRoot = file.GetAbsolutePath(key) },
+                _ => Warn(settings, warnings, file.UnknownKeyWarning(key)),
             };
         }
 
@@ -74,38 +71,15 @@ internal static class AgentConfigParser
         return settings;
     }
 
-    private static string NonEmpty(string source, string key, object? value) =>
-        value is string { Length: > 0 } text && !text.Contains('\0', StringComparison.Ordinal)
-            ? text
-            : throw new AgentConfigurationException($"{source}: '{key}' must be a non-empty string, got {Describe(value)}");
-
-    private static string AbsolutePath(string source, string key, object? value)
+    private static List<string> HostList(TomlSection file, string key)
     {
-        var path = NonEmpty(source, key, value);
-        return Path.IsPathFullyQualified(path)
-            ? Path.TrimEndingDirectorySeparator(path)
-            : throw new AgentConfigurationException($"{source}: '{key}' must be an absolute path, got \"{path}\"");
-    }
-
-    private static long Integer(string source, string key, object? value, long min, long max) =>
-        value is long number && number >= min && number <= max
-            ? number
-            : throw new AgentConfigurationException(
-                $"{source}: '{key}' must be an integer from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}, got {Describe(value)}");
-
-    private static List<string> HostList(string source, string key, object? value)
-    {
-        if (value is not TomlArray array)
-        {
-            throw new AgentConfigurationException($"{source}: '{key}' must be an array of \"host[:port]\" strings, got {Describe(value)}");
-        }
-
+        const string Expected = "an array of \"host[:port]\" strings";
         var hosts = new List<string>();
-        foreach (var item in array)
+        foreach (var host in file.GetStringArray(key))
         {
-            if (item is not string { Length: > 0 } host || host.Any(c => char.IsWhiteSpace(c) || c == '/'))
+            if (host.Length == 0 || host.Any(c => char.IsWhiteSpace(c) || c == '/'))
             {
-                throw new AgentConfigurationException($"{source}: '{key}' entries must be \"host[:port]\" strings, got {Describe(item)}");
+                throw file.Invalid(key, Expected, host);
             }
 
             hosts.Add(host);
@@ -113,15 +87,4 @@ internal static class AgentConfigParser
 
         return hosts;
     }
-
-    private static string Describe(object? value) => value switch
-    {
-        null => "nothing",
-        string text => $"\"{text}\"",
-        long number => number.ToString(CultureInfo.InvariantCulture),
-        bool flag => flag ? "true" : "false",
-        TomlArray => "an array",
-        TomlTable => "a table",
-        _ => value.GetType().Name,
-    };
 }

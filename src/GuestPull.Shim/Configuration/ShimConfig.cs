@@ -1,9 +1,11 @@
+using GuestPull.Configuration;
+
 namespace GuestPull.Shim.Configuration;
 
 /// <summary>The shim's settings (TOML, see docs/shim.md).</summary>
 internal sealed record ShimConfig
 {
-    public const string DefaultPath = "/etc/guestpull/shim.toml";
+    public const string DefaultPath = GuestPullDefaults.ShimConfigFile;
     public const string PathVariable = "GUESTPULL_SHIM_CONFIG";
 
     /// <summary>Where shim sockets go; containerd's runc shims use the same directory.</summary>
@@ -13,7 +15,7 @@ internal sealed record ShimConfig
     public string StateRoot { get; init; } = "/run/guestpull/shim";
 
     /// <summary>Per-pod host directories shared with the sandbox (Kata's /run/kata-containers/shared/sandboxes).</summary>
-    public string SharedRoot { get; init; } = "/run/guestpull/shared/sandboxes";
+    public string SharedRoot { get; init; } = GuestPullDefaults.SandboxSharedRoot;
 
     /// <summary>How long the agent may take to answer after the sandbox starts.</summary>
     public TimeSpan AgentStartTimeout { get; init; } = TimeSpan.FromSeconds(60);

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Tomlyn;
+using GuestPull.Configuration;
 using Tomlyn.Model;
 
 namespace GuestPull.Shim.Configuration;
@@ -43,81 +43,80 @@ internal static class ShimConfigParser
             path = ShimConfig.DefaultPath;
         }
 
-        string text;
         try
         {
-            text = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
+            return Read(await TomlConfigReader.ReadAsync(path, cancellationToken).ConfigureAwait(false)) with { Source = path };
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (ConfigFileException ex)
         {
-            throw new ShimException($"cannot read shim config file {path}: {ex.Message}", ex);
+            throw new ShimException(ex.Message, ex);
         }
-
-        return Parse(text, path) with { Source = path };
     }
 
     public static ShimConfig Parse(string text, string source)
     {
-        TomlTable table;
         try
         {
-            table = TomlSerializer.Deserialize<TomlTable>(text) ?? new TomlTable();
+            return Read(TomlConfigReader.Parse(text, source));
         }
-        catch (TomlException ex)
+        catch (ConfigFileException ex)
         {
-            throw new ShimException($"shim config file {source} is not valid TOML: {ex.Message}", ex);
+            throw new ShimException(ex.Message, ex);
         }
+    }
 
+    private static ShimConfig Read(TomlSection file)
+    {
         var config = new ShimConfig();
         var warnings = new List<string>();
-        TomlTable? agent = null;
-        foreach (var (key, value) in table)
+        TomlSection? agent = null;
+        foreach (var key in file.Keys)
         {
             switch (key)
             {
                 case "socket_dir":
-                    config = config with { SocketDirectory = AbsolutePath(source, key, value) };
+                    config = config with { SocketDirectory = file.GetAbsolutePath(key) };
                     break;
                 case "state_root":
-                    config = config with { StateRoot = AbsolutePath(source, key, value) };
+                    config = config with { StateRoot = file.GetAbsolutePath(key) };
                     break;
                 case "shared_root":
-                    config = config with { SharedRoot = AbsolutePath(source, key, value) };
+                    config = config with { SharedRoot = file.GetAbsolutePath(key) };
                     break;
                 case "guestpull_path":
-                    config = config with { GuestPullPath = AbsolutePath(source, key, value) };
+                    config = config with { GuestPullPath = file.GetAbsolutePath(key) };
                     break;
                 case "agent_start_timeout_seconds":
-                    config = config with { AgentStartTimeout = TimeSpan.FromSeconds(Seconds(source, key, value)) };
+                    config = config with { AgentStartTimeout = file.GetSeconds(key, 1, 86_400) };
                     break;
                 case "agent":
-                    agent = value as TomlTable ?? throw new ShimException($"{source}: 'agent' must be a table ([agent]), got {Describe(value)}");
+                    agent = file.GetTable(key);
                     break;
                 default:
-                    warnings.Add($"{source}: ignoring unknown key '{key}'");
+                    warnings.Add(file.UnknownKeyWarning(key));
                     break;
             }
         }
 
-        return config with { AgentToml = RenderAgentToml(agent, source, warnings, config.SharedRoot), Warnings = warnings };
+        return config with { AgentToml = RenderAgentToml(agent, warnings, config.SharedRoot), Warnings = warnings };
     }
 
-    private static string RenderAgentToml(TomlTable? agent, string source, List<string> warnings, string sharedRoot)
+    private static string RenderAgentToml(TomlSection? agent, List<string> warnings, string sharedRoot)
     {
         var text = new StringBuilder();
         var hasRuncRoot = false;
         var hasHostRootfsRoot = false;
-        foreach (var (key, value) in agent ?? [])
+        foreach (var key in agent?.Keys ?? [])
         {
             if (!AgentKeys.Contains(key))
             {
-                warnings.Add($"{source}: ignoring unknown key 'agent.{key}'");
+                warnings.Add(agent!.UnknownKeyWarning(key));
                 continue;
             }
 
             hasRuncRoot |= key == "runc_root";
             hasHostRootfsRoot |= key == "host_rootfs_root";
-            text.Append(key).Append(" = ").Append(TomlValue(source, key, value)).Append('\n');
+            text.Append(key).Append(" = ").Append(TomlValue(agent!, key)).Append('\n');
         }
 
         if (!hasRuncRoot)
@@ -135,15 +134,14 @@ internal static class ShimConfigParser
         return text.ToString();
     }
 
-    private static string TomlValue(string source, string key, object? value) => value switch
+    // The agent's keys hold strings, integers, booleans and string arrays; the agent checks the values themselves.
+    private static string TomlValue(TomlSection agent, string key) => agent.GetValue(key) switch
     {
         string s => Quote(s),
         long n => n.ToString(CultureInfo.InvariantCulture),
         bool b => b ? "true" : "false",
-        TomlArray array => "[" + string.Join(", ", array.Select(item => item is string s
-            ? Quote(s)
-            : throw new ShimException($"{source}: 'agent.{key}' must hold strings only, got {Describe(item)}"))) + "]",
-        _ => throw new ShimException($"{source}: 'agent.{key}' has an unsupported value {Describe(value)}"),
+        TomlArray => "[" + string.Join(", ", agent.GetStringArray(key).Select(Quote)) + "]",
+        _ => throw agent.Invalid(key, "a string, an integer, true or false, or an array of strings"),
     };
 
     // A TOML basic string: escape the backslash, the quote and control characters.
@@ -163,23 +161,4 @@ internal static class ShimConfigParser
 
         return text.Append('"').ToString();
     }
-
-    private static string AbsolutePath(string source, string key, object? value) =>
-        value is string { Length: > 0 } path && Path.IsPathRooted(path) && !path.Contains('\0', StringComparison.Ordinal)
-            ? Path.TrimEndingDirectorySeparator(path)
-            : throw new ShimException($"{source}: '{key}' must be an absolute path, got {Describe(value)}");
-
-    private static long Seconds(string source, string key, object? value) =>
-        value is long n && n is >= 1 and <= 86_400
-            ? n
-            : throw new ShimException($"{source}: '{key}' must be a whole number of seconds from 1 to 86400, got {Describe(value)}");
-
-    private static string Describe(object? value) => value switch
-    {
-        null => "nothing",
-        string s => $"\"{s}\"",
-        TomlTable => "a table",
-        TomlArray => "an array",
-        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? value.GetType().Name,
-    };
 }

@@ -1,6 +1,5 @@
+using GuestPull.Configuration;
 using Microsoft.Extensions.Logging;
-using Tomlyn;
-using Tomlyn.Model;
 
 namespace GuestPull.Snapshotter.Hosting;
 
@@ -11,25 +10,26 @@ namespace GuestPull.Snapshotter.Hosting;
 /// </summary>
 internal static class SettingsResolver
 {
+    private const string DriverChoices = "\"proxy\" or \"overlayfs\"";
+    private const string LogLevelChoices = "one of trace, debug, info, warn, error, fatal, none";
+
     public static async Task<SnapshotterSettings> ResolveAsync(SnapshotterOptions options, CancellationToken cancellationToken)
     {
         var warnings = new List<string>();
         var file = new FileValues();
         if (options.ConfigFile is not null)
         {
-            string text;
             try
             {
-                text = await File.ReadAllTextAsync(options.ConfigFile, cancellationToken).ConfigureAwait(false);
+                file = Read(await TomlConfigReader.ReadAsync(options.ConfigFile, cancellationToken).ConfigureAwait(false), warnings);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (ConfigFileException ex)
             {
-                throw new SnapshotterConfigurationException($"cannot read config file {options.ConfigFile}: {ex.Message}", ex);
+                throw new SnapshotterConfigurationException(ex.Message, ex);
             }
-            file = Parse(text, options.ConfigFile, warnings);
         }
-        var root = ValidatePath(options.Root ?? file.Root ?? SnapshotterOptions.DefaultRoot, options.Root is null ? "root" : "--root");
-        var address = ValidatePath(options.Address ?? file.Address ?? SnapshotterOptions.DefaultAddress, options.Address is null ? "address" : "--address");
+        var root = ValidatePath(options.Root, "--root", file.Root, options.ConfigFile, "root", SnapshotterOptions.DefaultRoot);
+        var address = ValidatePath(options.Address, "--address", file.Address, options.ConfigFile, "address", SnapshotterOptions.DefaultAddress);
         var driver = options.FsDriver is not null ? ParseDriver(options.FsDriver, "--fs-driver") : file.Driver ?? SnapshotterDriver.Proxy;
         var level = options.LogLevel is not null ? ParseLogLevel(options.LogLevel, "--log-level") : file.LogLevel ?? LogLevel.Information;
         return new SnapshotterSettings(root, address, driver, level, options.LogToStdout ?? file.LogToStdout ?? false, warnings);
@@ -38,105 +38,104 @@ internal static class SettingsResolver
     /// <summary>Parses the file's text; exposed for tests.</summary>
     public static FileValues Parse(string text, string source, List<string> warnings)
     {
-        TomlTable table;
         try
         {
-            table = TomlSerializer.Deserialize<TomlTable>(text) ?? new TomlTable();
+            return Read(TomlConfigReader.Parse(text, source), warnings);
         }
-        catch (TomlException ex)
+        catch (ConfigFileException ex)
         {
-            throw new SnapshotterConfigurationException($"config file {source} is not valid TOML: {ex.Message}", ex);
+            throw new SnapshotterConfigurationException(ex.Message, ex);
         }
+    }
+
+    private static FileValues Read(TomlSection file, List<string> warnings)
+    {
         var values = new FileValues();
-        foreach (var (key, value) in table)
+        foreach (var key in file.Keys)
         {
             switch (key)
             {
                 case "version":
-                    if (value is not long version || version != 1)
-                    {
-                        throw new SnapshotterConfigurationException($"{source}: 'version' must be 1, got {Describe(value)}");
-                    }
+                    _ = file.GetInteger(key, 1, 1);
                     break;
                 case "root":
-                    values.Root = RequireString(source, key, value);
+                    values.Root = file.GetString(key);
                     break;
                 case "address":
-                    values.Address = RequireString(source, key, value);
+                    values.Address = file.GetString(key);
                     break;
                 case "daemon_mode":
-                    var mode = RequireString(source, key, value);
-                    if (mode != "none")
-                    {
-                        throw new SnapshotterConfigurationException(
-                            $"{source}: 'daemon_mode' must be \"none\" (GuestPull runs no nydusd), got \"{mode}\"");
-                    }
+                    // GuestPull runs no nydusd.
+                    _ = file.GetChoice(key, "none");
                     break;
                 case "daemon":
-                    foreach (var (subKey, subValue) in RequireTable(source, key, value))
+                    var daemon = file.GetTable(key);
+                    foreach (var subKey in daemon.Keys)
                     {
                         if (subKey == "fs_driver")
                         {
-                            values.Driver = ParseDriver(RequireString(source, "daemon.fs_driver", subValue), $"{source}: 'daemon.fs_driver'");
+                            values.Driver = TryParseDriver(daemon.GetString(subKey)) ?? throw daemon.Invalid(subKey, DriverChoices);
                         }
                         else
                         {
-                            warnings.Add($"{source}: ignoring unknown key 'daemon.{subKey}'");
+                            warnings.Add(daemon.UnknownKeyWarning(subKey));
                         }
                     }
                     break;
                 case "snapshot":
-                    foreach (var (subKey, subValue) in RequireTable(source, key, value))
+                    var snapshot = file.GetTable(key);
+                    foreach (var subKey in snapshot.Keys)
                     {
                         if (subKey == "enable_kata_volume")
                         {
-                            if (subValue is not bool)
-                            {
-                                throw new SnapshotterConfigurationException(
-                                    $"{source}: 'snapshot.enable_kata_volume' must be true or false, got {Describe(subValue)}");
-                            }
+                            _ = snapshot.GetBoolean(subKey);
                         }
                         else
                         {
-                            warnings.Add($"{source}: ignoring unknown key 'snapshot.{subKey}'");
+                            warnings.Add(snapshot.UnknownKeyWarning(subKey));
                         }
                     }
                     break;
                 case "log":
-                    foreach (var (subKey, subValue) in RequireTable(source, key, value))
+                    var log = file.GetTable(key);
+                    foreach (var subKey in log.Keys)
                     {
                         switch (subKey)
                         {
                             case "level":
-                                values.LogLevel = ParseLogLevel(RequireString(source, "log.level", subValue), $"{source}: 'log.level'");
+                                values.LogLevel = TryParseLogLevel(log.GetString(subKey)) ?? throw log.Invalid(subKey, LogLevelChoices);
                                 break;
                             case "log_to_stdout":
-                                values.LogToStdout = subValue as bool?
-                                    ?? throw new SnapshotterConfigurationException(
-                                        $"{source}: 'log.log_to_stdout' must be true or false, got {Describe(subValue)}");
+                                values.LogToStdout = log.GetBoolean(subKey);
                                 break;
                             default:
-                                warnings.Add($"{source}: ignoring unknown key 'log.{subKey}'");
+                                warnings.Add(log.UnknownKeyWarning(subKey));
                                 break;
                         }
                     }
                     break;
                 default:
-                    warnings.Add($"{source}: ignoring unknown key '{key}'");
+                    warnings.Add(file.UnknownKeyWarning(key));
                     break;
             }
         }
         return values;
     }
 
-    public static SnapshotterDriver ParseDriver(string value, string what) => value switch
+    public static SnapshotterDriver ParseDriver(string value, string what) =>
+        TryParseDriver(value) ?? throw new SnapshotterConfigurationException($"{what} must be {DriverChoices}, got \"{value}\"");
+
+    public static LogLevel ParseLogLevel(string value, string what) =>
+        TryParseLogLevel(value) ?? throw new SnapshotterConfigurationException($"{what} must be {LogLevelChoices}; got \"{value}\"");
+
+    private static SnapshotterDriver? TryParseDriver(string value) => value switch
     {
         "proxy" => SnapshotterDriver.Proxy,
         "overlayfs" => SnapshotterDriver.Overlayfs,
-        _ => throw new SnapshotterConfigurationException($"{what} must be \"proxy\" or \"overlayfs\", got \"{value}\""),
+        _ => null,
     };
 
-    public static LogLevel ParseLogLevel(string value, string what) => value.ToLowerInvariant() switch
+    private static LogLevel? TryParseLogLevel(string value) => value.ToLowerInvariant() switch
     {
         "trace" => LogLevel.Trace,
         "debug" => LogLevel.Debug,
@@ -145,33 +144,25 @@ internal static class SettingsResolver
         "error" => LogLevel.Error,
         "fatal" or "critical" => LogLevel.Critical,
         "none" => LogLevel.None,
-        _ => throw new SnapshotterConfigurationException(
-            $"{what} must be one of trace, debug, info, warn, error, fatal, none; got \"{value}\""),
+        _ => null,
     };
 
-    private static string ValidatePath(string path, string what)
+    // The flag wins over the file, the file over the default; only the value in force must be absolute,
+    // and the message names where it came from.
+    private static string ValidatePath(string? flag, string flagName, string? fileValue, string? configFile, string key, string defaultPath)
     {
+        var path = flag ?? fileValue ?? defaultPath;
         if (!Path.IsPathFullyQualified(path))
         {
-            throw new SnapshotterConfigurationException($"{what} must be an absolute path, got \"{path}\"");
+            if (flag is null && fileValue is not null && configFile is not null)
+            {
+                var error = ConfigFileException.WrongValue(configFile, key, "an absolute path", TomlSection.Describe(path));
+                throw new SnapshotterConfigurationException(error.Message, error);
+            }
+            throw new SnapshotterConfigurationException($"{(flag is null ? key : flagName)} must be an absolute path, got \"{path}\"");
         }
         return Path.GetFullPath(path);
     }
-
-    private static string RequireString(string source, string key, object value) =>
-        value as string ?? throw new SnapshotterConfigurationException($"{source}: '{key}' must be a string, got {Describe(value)}");
-
-    private static TomlTable RequireTable(string source, string key, object value) =>
-        value as TomlTable ?? throw new SnapshotterConfigurationException($"{source}: '{key}' must be a table, got {Describe(value)}");
-
-    private static string Describe(object? value) => value switch
-    {
-        null => "nothing",
-        string text => $"\"{text}\"",
-        bool flag => flag ? "true" : "false",
-        TomlTable => "a table",
-        _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? value.GetType().Name,
-    };
 
     /// <summary>What the file said; null where it said nothing.</summary>
     internal sealed class FileValues

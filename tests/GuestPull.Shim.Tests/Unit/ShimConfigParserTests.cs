@@ -57,15 +57,17 @@ public sealed class ShimConfigParserTests
     {
         var config = ShimConfigParser.Parse("colour = 1\n[agent]\nflavour = 2\n", "f.toml");
 
-        Assert.Equal(["f.toml: ignoring unknown key 'colour'", "f.toml: ignoring unknown key 'agent.flavour'"], config.Warnings);
+        Assert.Equal(["f.toml: colour: unknown key, ignored", "f.toml: [agent] flavour: unknown key, ignored"], config.Warnings);
     }
 
     [Theory]
-    [InlineData("shared_root = \"relative\"", "'shared_root' must be an absolute path, got \"relative\"")]
-    [InlineData("agent_start_timeout_seconds = 0", "'agent_start_timeout_seconds' must be a whole number")]
-    [InlineData("agent = 3", "'agent' must be a table")]
-    [InlineData("[agent]\ninsecure_registries = [1]", "'agent.insecure_registries' must hold strings only")]
-    [InlineData("shared_root = ", "is not valid TOML")]
+    [InlineData("shared_root = \"relative\"", "f.toml: shared_root: expected an absolute path, got \"relative\"")]
+    [InlineData("agent_start_timeout_seconds = 0", "f.toml: agent_start_timeout_seconds: expected a whole number of seconds between 1 and 86400, got 0")]
+    [InlineData("agent = 3", "f.toml: agent: expected a table, written [agent], got 3")]
+    [InlineData("[agent]\ninsecure_registries = [1]", "f.toml: [agent] insecure_registries: expected an array of strings, got 1 at index 0")]
+    [InlineData("[agent]\npull_concurrency = 1.5", "f.toml: [agent] pull_concurrency: expected a string, an integer, true or false, or an array of strings, got 1.5")]
+    [InlineData("shared_root = ", "f.toml: line 1, column ")]
+    [InlineData("shared_root = ", ": not valid TOML: ")]
     public void BadValuesAreRefusedWithTheKeyNamed(string toml, string expected)
     {
         var ex = Assert.Throws<ShimException>(() => ShimConfigParser.Parse(toml, "f.toml"));

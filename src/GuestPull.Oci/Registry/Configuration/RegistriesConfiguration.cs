@@ -189,20 +189,7 @@ public sealed class RegistriesConfiguration
         return new RegistriesConfiguration(UnqualifiedSearchRegistries, ShortNameMode, _rules, Warnings, SourceNames, insecure);
     }
 
-    private static (string Name, RegistriesFile File) ReadFile(string path)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidDataException($"Cannot read registries configuration '{path}': {ex.Message}", ex);
-        }
-
-        return (path, RegistriesFileParser.Parse(text, path));
-    }
+    private static (string Name, RegistriesFile File) ReadFile(string path) => (path, RegistriesFileParser.Read(path));
 
     private static RegistriesConfiguration FromFiles(IReadOnlyList<(string Name, RegistriesFile File)> files)
     {

@@ -1,36 +1,55 @@
-using Tomlyn;
-using Tomlyn.Model;
+using GuestPull.Configuration;
 
 namespace GuestPull.Oci.Registry.Configuration;
 
-/// <summary>Reads one containers-registries.conf(5) file, version 2, into a <see cref="RegistriesFile"/>.</summary>
+/// <summary>
+/// Reads one containers-registries.conf(5) file, version 2, into a <see cref="RegistriesFile"/>.
+/// Problems are <see cref="InvalidDataException"/>s whose message names the file, the table and the key.
+/// </summary>
 internal static class RegistriesFileParser
 {
     private static readonly string[] ShortNameModes = ["enforcing", "permissive", "disabled"];
+    private static readonly string[] PullFromMirrorModes = ["all", "digest-only", "tag-only"];
     private static readonly string[] UnsupportedTopLevelKeys = ["credential-helpers", "aliases", "additional-layer-store-auth-helper"];
+
+    /// <summary>Reads and parses the file at <paramref name="path"/>.</summary>
+    public static RegistriesFile Read(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        try
+        {
+            // TOML forbids defining a key twice and containers' own parser refuses such a file; Tomlyn's
+            // model would let a second blocked = false quietly override the first.
+            return Parse(TomlConfigReader.Read(path, rejectRedefinitions: true));
+        }
+        catch (ConfigFileException ex)
+        {
+            throw new InvalidDataException(ex.Message, ex);
+        }
+    }
 
     public static RegistriesFile Parse(string toml, string sourceName)
     {
         ArgumentNullException.ThrowIfNull(toml);
         ArgumentNullException.ThrowIfNull(sourceName);
-
-        TomlTable document;
         try
         {
-            document = TomlSerializer.Deserialize<TomlTable>(toml) ?? [];
+            return Parse(TomlConfigReader.Parse(toml, sourceName, rejectRedefinitions: true));
         }
-        catch (TomlException ex)
+        catch (ConfigFileException ex)
         {
-            throw new InvalidDataException($"{sourceName}: invalid TOML: {ex.Message.Trim()}", ex);
+            throw new InvalidDataException(ex.Message, ex);
         }
+    }
 
-        TomlRedefinitionCheck.Check(toml, sourceName);
-
+    private static RegistriesFile Parse(TomlSection document)
+    {
         if (document.ContainsKey("registries"))
         {
-            throw new InvalidDataException(
-                $"{sourceName}: v1 format not supported ([registries.search], [registries.insecure], [registries.block]); " +
-                "use the v2 format: unqualified-search-registries and [[registry]] tables.");
+            throw document.Problem(
+                "registries",
+                "is the v1 format ([registries.search], [registries.insecure], [registries.block]), which is not supported; " +
+                "use the v2 format: unqualified-search-registries and [[registry]] tables");
         }
 
         var warnings = new List<string>();
@@ -38,176 +57,152 @@ internal static class RegistriesFileParser
         string? shortNameMode = null;
         var rules = new List<RegistryRule>();
 
-        foreach (var (key, value) in document)
+        foreach (var key in document.Keys)
         {
             switch (key)
             {
                 case "unqualified-search-registries":
-                    searchRegistries = ReadSearchRegistries(value, sourceName);
+                    searchRegistries = ReadSearchRegistries(document, key);
                     break;
                 case "short-name-mode":
-                    shortNameMode = ReadString(value, sourceName, key);
-                    if (!ShortNameModes.Contains(shortNameMode, StringComparer.Ordinal))
-                    {
-                        throw new InvalidDataException($"{sourceName}: 'short-name-mode' must be one of {string.Join(", ", ShortNameModes)} (got '{shortNameMode}').");
-                    }
-
+                    shortNameMode = document.GetChoice(key, ShortNameModes);
                     break;
                 case "registry":
                     var index = 0;
-                    foreach (var table in ReadTables(value, sourceName, "registry"))
+                    foreach (var table in document.GetTables(key))
                     {
-                        rules.Add(ParseRule(table, sourceName, ++index, warnings));
+                        var rule = ParseRule(table, ++index, warnings);
+                        var earlier = rules.Find(r => r.Prefix == rule.Prefix);
+                        if (earlier is not null)
+                        {
+                            throw table.Problem("prefix", $"\"{rule.Prefix}\" is already the prefix of [[registry]] #{earlier.Index}");
+                        }
+
+                        rules.Add(rule);
                     }
 
                     break;
                 default:
                     warnings.Add(UnsupportedTopLevelKeys.Contains(key, StringComparer.Ordinal)
-                        ? $"{sourceName}: '{key}' is not supported; ignored."
-                        : $"{sourceName}: unknown key '{key}' ignored.");
+                        ? $"{document.File}: {document.NameOf(key)}: not supported, ignored"
+                        : document.UnknownKeyWarning(key));
                     break;
             }
-        }
-
-        var duplicate = rules.GroupBy(r => r.Prefix, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null)
-        {
-            throw new InvalidDataException(
-                $"{sourceName}: prefix '{duplicate.Key}' is defined by more than one [[registry]] (#{string.Join(", #", duplicate.Select(r => r.Index))}).");
         }
 
         return new RegistriesFile(searchRegistries, shortNameMode, rules, warnings);
     }
 
-    private static RegistryRule ParseRule(TomlTable table, string sourceName, int index, List<string> warnings)
+    private static RegistryRule ParseRule(TomlSection table, int index, List<string> warnings)
     {
-        var context = $"{sourceName}: [[registry]] #{index}";
         string? prefix = null;
         string? location = null;
         var insecure = false;
         var blocked = false;
         var mirrorByDigestOnly = false;
-        var mirrorTables = new List<TomlTable>();
+        IReadOnlyList<TomlSection> mirrorTables = [];
 
-        foreach (var (key, value) in table)
+        foreach (var key in table.Keys)
         {
             switch (key)
             {
                 case "prefix":
-                    prefix = ReadString(value, context, key);
+                    prefix = table.GetString(key);
                     break;
                 case "location":
-                    location = ReadString(value, context, key);
+                    location = table.GetString(key);
                     break;
                 case "insecure":
-                    insecure = ReadBoolean(value, context, key);
+                    insecure = table.GetBoolean(key);
                     break;
                 case "blocked":
-                    blocked = ReadBoolean(value, context, key);
+                    blocked = table.GetBoolean(key);
                     break;
                 case "mirror-by-digest-only":
-                    mirrorByDigestOnly = ReadBoolean(value, context, key);
+                    mirrorByDigestOnly = table.GetBoolean(key);
                     break;
                 case "mirror":
-                    mirrorTables.AddRange(ReadTables(value, context, "registry.mirror"));
+                    mirrorTables = table.GetTables(key);
                     break;
                 default:
-                    warnings.Add($"{context}: unknown key '{key}' ignored.");
+                    warnings.Add(table.UnknownKeyWarning(key));
                     break;
             }
         }
 
         // An empty string means "unset", as in containers/image.
-        location = string.IsNullOrEmpty(location) ? null : RegistryLocation.Normalize(location, context, "location");
+        location = string.IsNullOrEmpty(location) ? null : RegistryLocation.Normalize(location, table, "location");
         if (string.IsNullOrEmpty(prefix))
         {
-            prefix = location ?? throw new InvalidDataException($"{context}: 'prefix' or 'location' is required.");
+            prefix = location ?? throw table.TableProblem("needs a prefix or a location");
         }
         else if (prefix.StartsWith("*.", StringComparison.Ordinal))
         {
-            prefix = RegistryLocation.NormalizeWildcard(prefix, context, "prefix");
+            prefix = RegistryLocation.NormalizeWildcard(prefix, table, "prefix");
         }
         else
         {
-            prefix = RegistryLocation.Normalize(prefix, context, "prefix");
+            prefix = RegistryLocation.Normalize(prefix, table, "prefix");
             location ??= prefix;
         }
 
-        var mirrors = new List<RegistryMirror>();
-        var mirrorIndex = 0;
-        foreach (var mirrorTable in mirrorTables)
-        {
-            mirrors.Add(ParseMirror(mirrorTable, $"{context}: [[registry.mirror]] #{++mirrorIndex}", mirrorByDigestOnly, warnings));
-        }
-
-        return new RegistryRule(prefix, location, insecure, blocked, mirrors, sourceName, index);
+        var mirrors = mirrorTables.Select(mirror => ParseMirror(mirror, mirrorByDigestOnly, warnings)).ToList();
+        return new RegistryRule(prefix, location, insecure, blocked, mirrors, table.File, index);
     }
 
-    private static RegistryMirror ParseMirror(TomlTable table, string context, bool mirrorByDigestOnly, List<string> warnings)
+    private static RegistryMirror ParseMirror(TomlSection table, bool mirrorByDigestOnly, List<string> warnings)
     {
         string? location = null;
         var insecure = false;
         PullFromMirror? pullFrom = null;
 
-        foreach (var (key, value) in table)
+        foreach (var key in table.Keys)
         {
             switch (key)
             {
                 case "location":
-                    location = ReadString(value, context, key);
+                    location = table.GetString(key);
                     break;
                 case "insecure":
-                    insecure = ReadBoolean(value, context, key);
+                    insecure = table.GetBoolean(key);
                     break;
                 case "pull-from-mirror":
-                    pullFrom = ReadString(value, context, key) switch
+                    pullFrom = table.GetChoice(key, PullFromMirrorModes) switch
                     {
                         "all" => PullFromMirror.All,
                         "digest-only" => PullFromMirror.DigestOnly,
-                        "tag-only" => PullFromMirror.TagOnly,
-                        var other => throw new InvalidDataException($"{context}: 'pull-from-mirror' must be one of all, digest-only, tag-only (got '{other}')."),
+                        _ => PullFromMirror.TagOnly,
                     };
                     break;
                 default:
-                    warnings.Add($"{context}: unknown key '{key}' ignored.");
+                    warnings.Add(table.UnknownKeyWarning(key));
                     break;
             }
         }
 
         if (string.IsNullOrEmpty(location))
         {
-            throw new InvalidDataException($"{context}: 'location' is required.");
+            throw table.Problem("location", "is required");
         }
 
         if (mirrorByDigestOnly && pullFrom is not null)
         {
-            throw new InvalidDataException($"{context}: 'pull-from-mirror' cannot be combined with the registry's 'mirror-by-digest-only'.");
+            throw table.Problem("pull-from-mirror", "cannot be combined with the registry's mirror-by-digest-only");
         }
 
         var mode = pullFrom ?? (mirrorByDigestOnly ? PullFromMirror.DigestOnly : PullFromMirror.All);
-        return new RegistryMirror(RegistryLocation.Normalize(location, context, "location"), insecure, mode);
+        return new RegistryMirror(RegistryLocation.Normalize(location, table, "location"), insecure, mode);
     }
 
-    private static List<string> ReadSearchRegistries(object value, string sourceName)
+    private static List<string> ReadSearchRegistries(TomlSection document, string key)
     {
-        const string Key = "unqualified-search-registries";
-        if (value is not TomlArray array)
-        {
-            throw new InvalidDataException($"{sourceName}: '{Key}' must be an array of strings.");
-        }
-
         var registries = new List<string>();
-        foreach (var item in array)
+        foreach (var registry in document.GetStringArray(key))
         {
-            if (item is not string registry)
-            {
-                throw new InvalidDataException($"{sourceName}: '{Key}' must be an array of strings (found {Describe(item)}).");
-            }
-
-            var normalized = RegistryLocation.Normalize(registry, sourceName, Key);
+            var normalized = RegistryLocation.Normalize(registry, document, key);
             if (normalized.Contains('/', StringComparison.Ordinal))
             {
-                throw new InvalidDataException($"{sourceName}: '{Key}' entries must be host[:port] without a path (got '{registry}').");
+                throw document.Invalid(key, "host[:port] entries without a path", registry);
             }
 
             registries.Add(normalized);
@@ -215,31 +210,4 @@ internal static class RegistriesFileParser
 
         return registries;
     }
-
-    private static IEnumerable<TomlTable> ReadTables(object value, string context, string name)
-    {
-        return value switch
-        {
-            TomlTableArray tables => tables,
-            TomlArray array when array.All(item => item is TomlTable) => array.Cast<TomlTable>(),
-            _ => throw new InvalidDataException($"{context}: '{name}' must be an array of tables, written [[{name}]] (found {Describe(value)})."),
-        };
-    }
-
-    private static string ReadString(object value, string context, string key) =>
-        value as string ?? throw new InvalidDataException($"{context}: '{key}' must be a string (found {Describe(value)}).");
-
-    private static bool ReadBoolean(object value, string context, string key) =>
-        value as bool? ?? throw new InvalidDataException($"{context}: '{key}' must be a boolean (found {Describe(value)}).");
-
-    private static string Describe(object? value) => value switch
-    {
-        null => "nothing",
-        string => "a string",
-        bool => "a boolean",
-        long or double => "a number",
-        TomlTable => "a table",
-        TomlTableArray or TomlArray => "an array",
-        _ => "a date or time",
-    };
 }

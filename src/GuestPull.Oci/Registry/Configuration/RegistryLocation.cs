@@ -1,65 +1,67 @@
+using GuestPull.Configuration;
+
 namespace GuestPull.Oci.Registry.Configuration;
 
 /// <summary>Validation and matching of registries.conf prefixes and locations (<c>host[:port][/path]</c>).</summary>
 internal static class RegistryLocation
 {
     /// <summary>Validates a location or a non-wildcard prefix and drops trailing slashes.</summary>
-    public static string Normalize(string value, string context, string key)
+    public static string Normalize(string value, TomlSection table, string key)
     {
         if (value.Contains("://", StringComparison.Ordinal))
         {
-            throw Invalid(context, key, value, "must not contain a scheme");
+            throw table.Invalid(key, "a host[:port][/path] without a scheme", value);
         }
 
         if (value.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
         {
-            throw Invalid(context, key, value, "must not contain whitespace or control characters");
+            throw table.Invalid(key, "a host[:port][/path] without whitespace or control characters", value);
         }
 
         if (value.Contains('*', StringComparison.Ordinal))
         {
-            throw Invalid(context, key, value, "may use '*' only as a leading '*.' in 'prefix'");
+            throw table.Invalid(key, "a host[:port][/path], or a prefix with '*' only in a leading \"*.\"", value);
         }
 
         var trimmed = value.TrimEnd('/');
         if (trimmed.Length == 0 || trimmed[0] == '/')
         {
-            throw Invalid(context, key, value, "must start with a host");
+            throw table.Invalid(key, "a host[:port][/path] starting with a host", value);
         }
 
         if (trimmed.Contains("//", StringComparison.Ordinal))
         {
-            throw Invalid(context, key, value, "has an empty path component");
+            throw table.Invalid(key, "a host[:port][/path] without an empty path component", value);
         }
 
         if (trimmed.Contains('@', StringComparison.Ordinal))
         {
-            throw Invalid(context, key, value, "must not contain a digest");
+            throw table.Invalid(key, "a host[:port][/path] without a digest", value);
         }
 
         var slash = trimmed.IndexOf('/', StringComparison.Ordinal);
         if (slash >= 0 && trimmed.IndexOf(':', slash) >= 0)
         {
-            throw Invalid(context, key, value, "must not contain a tag");
+            throw table.Invalid(key, "a host[:port][/path] without a tag", value);
         }
 
         var host = slash < 0 ? trimmed : trimmed[..slash];
         var colon = host.LastIndexOf(':');
         if (colon >= 0 && !host.EndsWith(']') && !(ushort.TryParse(host[(colon + 1)..], out var port) && port > 0 && host[(colon + 1)..].All(char.IsAsciiDigit)))
         {
-            throw Invalid(context, key, value, "has an invalid port");
+            throw table.Invalid(key, "a host[:port][/path] with a port from 1 to 65535", value);
         }
 
         return trimmed;
     }
 
     /// <summary>Validates a <c>*.domain</c> prefix.</summary>
-    public static string NormalizeWildcard(string value, string context, string key)
+    public static string NormalizeWildcard(string value, TomlSection table, string key)
     {
         var domain = value[2..];
         if (domain.Length == 0 || domain[0] == '.' || domain.Any(c => c is '/' or ':' or '@' or '*' || char.IsWhiteSpace(c) || char.IsControl(c)))
         {
-            throw Invalid(context, key, value, "must look like '*.example.com' (no port, path, tag or digest)");
+            throw table.Invalid(key, "a wildcard like \"*.example.com\" (no port, path, tag or digest)", value);
         }
 
         return value;
@@ -89,7 +91,4 @@ internal static class RegistryLocation
 
         return reference.Length == prefix.Length || reference[prefix.Length] == '/' ? prefix.Length : -1;
     }
-
-    private static InvalidDataException Invalid(string context, string key, string value, string problem) =>
-        new($"{context}: '{key}' {problem} (got '{value}').");
 }

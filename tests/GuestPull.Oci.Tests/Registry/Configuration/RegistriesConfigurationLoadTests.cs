@@ -79,7 +79,7 @@ public sealed class RegistriesConfigurationLoadTests
         Assert.Equal(second, config.Resolve("a.io", "x", false).SourceName);
         Assert.Equal("from-main.b", config.Resolve("b.io", "x", false).Primary.Host);
         Assert.Equal(second, Assert.Throws<RegistryBlockedException>(() => config.Resolve("c.io", "x", false)).SourceName);
-        Assert.Equal([$"{first}: unknown key 'unknown' ignored."], config.Warnings);
+        Assert.Equal([$"{first}: unknown: unknown key, ignored"], config.Warnings);
     }
 
     [Fact]
@@ -102,6 +102,6 @@ public sealed class RegistriesConfigurationLoadTests
         var ex = Assert.Throws<InvalidDataException>(
             () => RegistriesConfiguration.Load(null, Path.Combine(dir.Path, "missing.conf"), Path.Combine(dir.Path, "d")));
 
-        Assert.StartsWith($"{bad}: [[registry]] #1: 'location' must not contain a scheme", ex.Message);
+        Assert.StartsWith($"{bad}: [[registry]] #1 location: expected a host[:port][/path] without a scheme", ex.Message);
     }
 }

@@ -49,11 +49,11 @@ public sealed class RegistriesConfigurationParseTests
             """);
 
         Assert.Equal(5, config.Warnings.Count);
-        Assert.Contains("registries.conf: 'credential-helpers' is not supported; ignored.", config.Warnings);
-        Assert.Contains("registries.conf: unknown key 'colour' ignored.", config.Warnings);
-        Assert.Contains("registries.conf: 'aliases' is not supported; ignored.", config.Warnings);
-        Assert.Contains("registries.conf: [[registry]] #1: unknown key 'flavour' ignored.", config.Warnings);
-        Assert.Contains("registries.conf: [[registry]] #1: [[registry.mirror]] #1: unknown key 'speed' ignored.", config.Warnings);
+        Assert.Contains("registries.conf: credential-helpers: not supported, ignored", config.Warnings);
+        Assert.Contains("registries.conf: colour: unknown key, ignored", config.Warnings);
+        Assert.Contains("registries.conf: aliases: not supported, ignored", config.Warnings);
+        Assert.Contains("registries.conf: [[registry]] #1 flavour: unknown key, ignored", config.Warnings);
+        Assert.Contains("registries.conf: [[registry]] #1 [[registry.mirror]] #1 speed: unknown key, ignored", config.Warnings);
     }
 
     [Fact]
@@ -72,64 +72,66 @@ public sealed class RegistriesConfigurationParseTests
             registries = ["docker.io"]
             """);
 
-        Assert.Contains("registries.conf: v1 format not supported", message);
+        Assert.Contains("registries.conf: registries: is the v1 format", message);
+        Assert.Contains("not supported", message);
     }
 
     [Theory]
-    [InlineData("[[registry]]\nprefix = \"a.io\"\n[[registry]]\nlocation = \"https://b.io\"", "registries.conf: [[registry]] #2: 'location' must not contain a scheme")]
-    [InlineData("[[registry]]\nprefix = \"http://a.io\"", "[[registry]] #1: 'prefix' must not contain a scheme")]
-    [InlineData("[[registry]]\nprefix = \"a.io/app:latest\"", "'prefix' must not contain a tag")]
-    [InlineData("[[registry]]\nprefix = \"a.io/app@sha256:abc\"", "'prefix' must not contain a digest")]
-    [InlineData("[[registry]]\nlocation = \"a.io/x y\"", "'location' must not contain whitespace")]
-    [InlineData("[[registry]]\nlocation = \"/a.io\"", "'location' must start with a host")]
-    [InlineData("[[registry]]\nlocation = \"a.io//x\"", "'location' has an empty path component")]
-    [InlineData("[[registry]]\nlocation = \"a.io:99999\"", "'location' has an invalid port")]
-    [InlineData("[[registry]]\nlocation = \"a.io:http\"", "'location' has an invalid port")]
-    [InlineData("[[registry]]\nprefix = \"*.a.io:5000\"", "'prefix' must look like '*.example.com'")]
-    [InlineData("[[registry]]\nprefix = \"*.a.io/ns\"", "'prefix' must look like '*.example.com'")]
-    [InlineData("[[registry]]\nprefix = \"*.\"", "'prefix' must look like '*.example.com'")]
-    [InlineData("[[registry]]\nprefix = \"a.*.io\"", "'prefix' may use '*' only as a leading '*.'")]
-    [InlineData("[[registry]]\nprefix = \"*a.io\"", "'prefix' may use '*' only as a leading '*.'")]
-    [InlineData("[[registry]]\ninsecure = true", "[[registry]] #1: 'prefix' or 'location' is required")]
-    [InlineData("[[registry]]\nprefix = \"\"\nlocation = \"\"", "'prefix' or 'location' is required")]
-    [InlineData("[[registry]]\nlocation = \"a.io\"\ninsecure = \"yes\"", "[[registry]] #1: 'insecure' must be a boolean (found a string)")]
-    [InlineData("[[registry]]\nlocation = \"a.io\"\nblocked = 1", "'blocked' must be a boolean (found a number)")]
-    [InlineData("[[registry]]\nlocation = 5", "'location' must be a string (found a number)")]
-    [InlineData("[registry]\nlocation = \"a.io\"", "'registry' must be an array of tables, written [[registry]]")]
-    [InlineData("registry = [1, 2]", "'registry' must be an array of tables")]
-    [InlineData("[[registry]]\nlocation = \"a.io\"\n[registry.mirror]\nlocation = \"m.io\"", "'registry.mirror' must be an array of tables")]
-    [InlineData("[[registry]]\nlocation = \"a.io\"\n[[registry.mirror]]\ninsecure = true", "[[registry]] #1: [[registry.mirror]] #1: 'location' is required")]
-    [InlineData("[[registry]]\nlocation = \"a.io\"\n[[registry.mirror]]\nlocation = \"m.io\"\npull-from-mirror = \"sometimes\"", "'pull-from-mirror' must be one of all, digest-only, tag-only (got 'sometimes')")]
-    [InlineData("[[registry]]\nlocation = \"a.io\"\nmirror-by-digest-only = true\n[[registry.mirror]]\nlocation = \"m.io\"\npull-from-mirror = \"all\"", "cannot be combined with the registry's 'mirror-by-digest-only'")]
-    [InlineData("[[registry]]\nlocation = \"a.io\"\n[[registry.mirror]]\nlocation = \"https://m.io\"", "[[registry.mirror]] #1: 'location' must not contain a scheme")]
-    [InlineData("[[registry]]\nprefix = \"a.io\"\n[[registry]]\nlocation = \"b.io\"\n[[registry]]\nprefix = \"a.io/\"", "prefix 'a.io' is defined by more than one [[registry]] (#1, #3)")]
-    [InlineData("short-name-mode = \"strict\"", "'short-name-mode' must be one of enforcing, permissive, disabled (got 'strict')")]
-    [InlineData("unqualified-search-registries = \"docker.io\"", "'unqualified-search-registries' must be an array of strings")]
-    [InlineData("unqualified-search-registries = [\"docker.io\", 3]", "must be an array of strings (found a number)")]
-    [InlineData("unqualified-search-registries = [\"https://docker.io\"]", "'unqualified-search-registries' must not contain a scheme")]
-    [InlineData("unqualified-search-registries = [\"docker.io/library\"]", "entries must be host[:port] without a path")]
-    [InlineData("unqualified-search-registries = [\"\"]", "'unqualified-search-registries' must start with a host")]
-    [InlineData("a = [\nb = 1", "registries.conf: invalid TOML")]
-    [InlineData("[[registry]\nlocation = \"a.io\"", "registries.conf: invalid TOML")]
+    [InlineData("[[registry]]\nprefix = \"a.io\"\n[[registry]]\nlocation = \"https://b.io\"", "registries.conf: [[registry]] #2 location: expected a host[:port][/path] without a scheme, got \"https://b.io\"")]
+    [InlineData("[[registry]]\nprefix = \"http://a.io\"", "registries.conf: [[registry]] #1 prefix: expected a host[:port][/path] without a scheme, got \"http://a.io\"")]
+    [InlineData("[[registry]]\nprefix = \"a.io/app:latest\"", "prefix: expected a host[:port][/path] without a tag, got \"a.io/app:latest\"")]
+    [InlineData("[[registry]]\nprefix = \"a.io/app@sha256:abc\"", "prefix: expected a host[:port][/path] without a digest")]
+    [InlineData("[[registry]]\nlocation = \"a.io/x y\"", "location: expected a host[:port][/path] without whitespace")]
+    [InlineData("[[registry]]\nlocation = \"/a.io\"", "location: expected a host[:port][/path] starting with a host, got \"/a.io\"")]
+    [InlineData("[[registry]]\nlocation = \"a.io//x\"", "location: expected a host[:port][/path] without an empty path component")]
+    [InlineData("[[registry]]\nlocation = \"a.io:99999\"", "location: expected a host[:port][/path] with a port from 1 to 65535, got \"a.io:99999\"")]
+    [InlineData("[[registry]]\nlocation = \"a.io:http\"", "location: expected a host[:port][/path] with a port from 1 to 65535")]
+    [InlineData("[[registry]]\nprefix = \"*.a.io:5000\"", "prefix: expected a wildcard like \"*.example.com\"")]
+    [InlineData("[[registry]]\nprefix = \"*.a.io/ns\"", "prefix: expected a wildcard like \"*.example.com\"")]
+    [InlineData("[[registry]]\nprefix = \"*.\"", "prefix: expected a wildcard like \"*.example.com\"")]
+    [InlineData("[[registry]]\nprefix = \"a.*.io\"", "prefix: expected a host[:port][/path], or a prefix with '*' only in a leading \"*.\", got \"a.*.io\"")]
+    [InlineData("[[registry]]\nprefix = \"*a.io\"", "prefix: expected a host[:port][/path], or a prefix with '*' only in a leading \"*.\"")]
+    [InlineData("[[registry]]\ninsecure = true", "registries.conf: [[registry]] #1: needs a prefix or a location")]
+    [InlineData("[[registry]]\nprefix = \"\"\nlocation = \"\"", "[[registry]] #1: needs a prefix or a location")]
+    [InlineData("[[registry]]\nlocation = \"a.io\"\ninsecure = \"yes\"", "registries.conf: [[registry]] #1 insecure: expected true or false, got \"yes\"")]
+    [InlineData("[[registry]]\nlocation = \"a.io\"\nblocked = 1", "blocked: expected true or false, got 1")]
+    [InlineData("[[registry]]\nlocation = 5", "location: expected a string, got 5")]
+    [InlineData("[registry]\nlocation = \"a.io\"", "registries.conf: registry: expected an array of tables, written [[registry]], got a table")]
+    [InlineData("registry = [1, 2]", "registry: expected an array of tables")]
+    [InlineData("[[registry]]\nlocation = \"a.io\"\n[registry.mirror]\nlocation = \"m.io\"", "[[registry]] #1 mirror: expected an array of tables, written [[registry.mirror]], got a table")]
+    [InlineData("[[registry]]\nlocation = \"a.io\"\n[[registry.mirror]]\ninsecure = true", "registries.conf: [[registry]] #1 [[registry.mirror]] #1 location: is required")]
+    [InlineData("[[registry]]\nlocation = \"a.io\"\n[[registry.mirror]]\nlocation = \"m.io\"\npull-from-mirror = \"sometimes\"", "pull-from-mirror: expected one of \"all\", \"digest-only\", \"tag-only\", got \"sometimes\"")]
+    [InlineData("[[registry]]\nlocation = \"a.io\"\nmirror-by-digest-only = true\n[[registry.mirror]]\nlocation = \"m.io\"\npull-from-mirror = \"all\"", "pull-from-mirror: cannot be combined with the registry's mirror-by-digest-only")]
+    [InlineData("[[registry]]\nlocation = \"a.io\"\n[[registry.mirror]]\nlocation = \"https://m.io\"", "[[registry.mirror]] #1 location: expected a host[:port][/path] without a scheme")]
+    [InlineData("[[registry]]\nprefix = \"a.io\"\n[[registry]]\nlocation = \"b.io\"\n[[registry]]\nprefix = \"a.io/\"", "registries.conf: [[registry]] #3 prefix: \"a.io\" is already the prefix of [[registry]] #1")]
+    [InlineData("short-name-mode = \"strict\"", "registries.conf: short-name-mode: expected one of \"enforcing\", \"permissive\", \"disabled\", got \"strict\"")]
+    [InlineData("unqualified-search-registries = \"docker.io\"", "unqualified-search-registries: expected an array of strings, got \"docker.io\"")]
+    [InlineData("unqualified-search-registries = [\"docker.io\", 3]", "unqualified-search-registries: expected an array of strings, got 3 at index 1")]
+    [InlineData("unqualified-search-registries = [\"https://docker.io\"]", "unqualified-search-registries: expected a host[:port][/path] without a scheme")]
+    [InlineData("unqualified-search-registries = [\"docker.io/library\"]", "unqualified-search-registries: expected host[:port] entries without a path, got \"docker.io/library\"")]
+    [InlineData("unqualified-search-registries = [\"\"]", "unqualified-search-registries: expected a host[:port][/path] starting with a host")]
+    [InlineData("a = [\nb = 1", "registries.conf: line 2, column ")]
+    [InlineData("a = [\nb = 1", ": not valid TOML: ")]
+    [InlineData("[[registry]\nlocation = \"a.io\"", "registries.conf: line 1, column ")]
     public void InvalidSettingsNameTheFileTableAndKey(string toml, string expected)
     {
         Assert.Contains(expected, ParseError(toml));
     }
 
     [Theory]
-    [InlineData("short-name-mode = \"enforcing\"\nshort-name-mode = \"disabled\"", "line 2: 'short-name-mode'")]
-    [InlineData("[[registry]]\nlocation = \"a.io\"\nblocked = true\nblocked = false", "line 4: 'blocked'")]
-    [InlineData("[[registry]]\nlocation = \"a.io\"\n[[registry.mirror]]\nlocation = \"m\"\nlocation = \"n\"", "line 5: 'location'")]
-    [InlineData("[x]\na = 1\n[x]\nb = 1", "line 3: 'x'")]
-    [InlineData("registry = 1\n[[registry]]\nlocation = \"a.io\"", "line 2: 'registry'")]
-    [InlineData("[[registry]]\nlocation = \"a.io\"\n[registry]\nprefix = \"b.io\"", "line 3: 'registry'")]
-    [InlineData("x.y = 1\nx.y = 2", "line 2: 'x.y'")]
+    [InlineData("short-name-mode = \"enforcing\"\nshort-name-mode = \"disabled\"", "line 2: short-name-mode")]
+    [InlineData("[[registry]]\nlocation = \"a.io\"\nblocked = true\nblocked = false", "line 4: blocked")]
+    [InlineData("[[registry]]\nlocation = \"a.io\"\n[[registry.mirror]]\nlocation = \"m\"\nlocation = \"n\"", "line 5: location")]
+    [InlineData("[x]\na = 1\n[x]\nb = 1", "line 3: x")]
+    [InlineData("registry = 1\n[[registry]]\nlocation = \"a.io\"", "line 2: registry")]
+    [InlineData("[[registry]]\nlocation = \"a.io\"\n[registry]\nprefix = \"b.io\"", "line 3: registry")]
+    [InlineData("x.y = 1\nx.y = 2", "line 2: x.y")]
     public void RedefinedKeysAndTablesAreRejected(string toml, string expected)
     {
         var message = ParseError(toml);
 
         Assert.StartsWith("registries.conf: ", message);
-        Assert.Contains(expected + " is defined more than once", message);
+        Assert.Contains(expected + ": is defined more than once", message);
     }
 
     [Fact]

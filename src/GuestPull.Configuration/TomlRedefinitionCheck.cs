@@ -1,7 +1,7 @@
 using Tomlyn.Parsing;
 using Tomlyn.Syntax;
 
-namespace GuestPull.Oci.Registry.Configuration;
+namespace GuestPull.Configuration;
 
 /// <summary>
 /// Rejects a key or table defined twice. TOML forbids it (containers' own parser refuses such a
@@ -31,7 +31,7 @@ internal static class TomlRedefinitionCheck
             {
                 if (defined.Contains(path))
                 {
-                    throw Redefined(sourceName, string.Join('.', segments), table);
+                    throw Redefined(sourceName, string.Join('.', segments.Select(TomlText.Key)), table);
                 }
 
                 var count = arrayCounts.GetValueOrDefault(path);
@@ -40,7 +40,7 @@ internal static class TomlRedefinitionCheck
             }
             else if (arrayCounts.ContainsKey(path) || !defined.Add(path))
             {
-                throw Redefined(sourceName, string.Join('.', segments), table);
+                throw Redefined(sourceName, string.Join('.', segments.Select(TomlText.Key)), table);
             }
 
             AddKeys(table.Items, path, defined, sourceName);
@@ -65,7 +65,7 @@ internal static class TomlRedefinitionCheck
 
             if (!defined.Add(path))
             {
-                throw Redefined(sourceName, string.Join('.', segments), item);
+                throw Redefined(sourceName, string.Join('.', segments.Select(TomlText.Key)), item);
             }
         }
     }
@@ -107,6 +107,6 @@ internal static class TomlRedefinitionCheck
     // Keeps "a.b" (one quoted key) apart from a.b (two keys).
     private static string Quote(string segment) => "\"" + segment.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
-    private static InvalidDataException Redefined(string sourceName, string key, SyntaxNode node) =>
-        new($"{sourceName}: line {node.Span.Start.Line + 1}: '{key}' is defined more than once.");
+    private static ConfigFileException Redefined(string sourceName, string key, SyntaxNode node) =>
+        ConfigFileException.KeyProblem(sourceName, key, "is defined more than once", node.Span.Start.Line + 1);
 }

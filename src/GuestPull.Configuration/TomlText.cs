@@ -1,0 +1,53 @@
+using System.Globalization;
+using System.Text;
+using Tomlyn.Model;
+
+namespace GuestPull.Configuration;
+
+/// <summary>How configuration messages write keys, values and choices.</summary>
+internal static class TomlText
+{
+    public static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A bare key as is; any other key quoted, so <c>"a.b"</c> (one key) stays apart from <c>a.b</c>.</summary>
+    public static string Key(string key) =>
+        key.Length > 0 && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-') ? key : Quote(key);
+
+    public static string Describe(object? value) => value switch
+    {
+        null => "nothing",
+        string text => Quote(text),
+        bool flag => flag ? "true" : "false",
+        long number => Number(number),
+        double number => number.ToString("R", CultureInfo.InvariantCulture),
+        TomlTable => "a table",
+        TomlTableArray or TomlArray => "an array",
+        _ => "a date or time",
+    };
+
+    /// <summary><c>"a"</c>, <c>"a" or "b"</c>, <c>one of "a", "b", "c"</c>.</summary>
+    public static string Choices(IReadOnlyList<string> choices) => choices.Count switch
+    {
+        1 => Quote(choices[0]),
+        2 => $"{Quote(choices[0])} or {Quote(choices[1])}",
+        _ => "one of " + string.Join(", ", choices.Select(Quote)),
+    };
+
+    /// <summary>A TOML basic string: the backslash, the quote and control characters escaped.</summary>
+    public static string Quote(string value)
+    {
+        var text = new StringBuilder("\"");
+        foreach (var c in value)
+        {
+            _ = c switch
+            {
+                '\\' => text.Append("\\\\"),
+                '"' => text.Append("\\\""),
+                < ' ' or '\u007f' => text.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)),
+                _ => text.Append(c),
+            };
+        }
+
+        return text.Append('"').ToString();
+    }
+}
