@@ -9,6 +9,9 @@ public static class Errno
     /// <summary>No such file or directory.</summary>
     public const int ENOENT = 2;
 
+    /// <summary>No such process.</summary>
+    public const int ESRCH = 3;
+
     /// <summary>Interrupted system call.</summary>
     public const int EINTR = 4;
 
@@ -41,6 +44,9 @@ public static class Errno
 
     /// <summary>Is a directory.</summary>
     public const int EISDIR = 21;
+
+    /// <summary>No child processes.</summary>
+    public const int ECHILD = 10;
 
     /// <summary>Invalid argument.</summary>
     public const int EINVAL = 22;
@@ -81,10 +87,12 @@ public static class Errno
     {
         EPERM => "EPERM",
         ENOENT => "ENOENT",
+        ESRCH => "ESRCH",
         EINTR => "EINTR",
         EIO => "EIO",
         E2BIG => "E2BIG",
         EBADF => "EBADF",
+        ECHILD => "ECHILD",
         EAGAIN => "EAGAIN",
         EACCES => "EACCES",
         EBUSY => "EBUSY",
