@@ -5,6 +5,7 @@ using GuestPull.Agent.Configuration;
 using GuestPull.Agent.Protocol;
 using GuestPull.Agent.Storage;
 using GuestPull.Images.Bundles;
+using GuestPull.Linux;
 using GuestPull.Ttrpc;
 using Microsoft.Extensions.Logging;
 
@@ -161,7 +162,7 @@ internal sealed partial class ContainerManager : IAsyncDisposable
             }
             catch
             {
-                Directory.Delete(bundle, recursive: true);
+                TreeRemover.Delete(bundle);
                 throw;
             }
 
@@ -279,7 +280,7 @@ internal sealed partial class ContainerManager : IAsyncDisposable
         }
         else if (process.Pid is { } pid)
         {
-            NativeSignals.Send(pid, signal);
+            Signals.Send(pid, signal);
         }
     }
 
@@ -514,7 +515,7 @@ internal sealed partial class ContainerManager : IAsyncDisposable
             running.Add(exec);
             if (exec.Pid is { } pid)
             {
-                NativeSignals.Send(pid, 9);
+                Signals.Send(pid, Signals.Kill);
             }
         }
 

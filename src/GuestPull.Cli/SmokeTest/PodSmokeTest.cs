@@ -2,6 +2,7 @@ using System.Globalization;
 using Grpc.Core;
 using GuestPull.Cli.Verify;
 using GuestPull.Cri.V1;
+using GuestPull.Linux;
 
 namespace GuestPull.Cli.SmokeTest;
 
@@ -112,12 +113,9 @@ internal sealed class PodSmokeTest(RuntimeService.RuntimeServiceClient runtime, 
     {
         try
         {
-            Directory.Delete(directory, recursive: true);
+            TreeRemover.Delete(directory);
         }
         catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
         {
         }
     }

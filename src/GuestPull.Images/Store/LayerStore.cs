@@ -1,5 +1,4 @@
 using System.Globalization;
-using GuestPull.Images.Trees;
 using GuestPull.Linux;
 using GuestPull.Oci.Model;
 using Microsoft.Data.Sqlite;
@@ -204,7 +203,7 @@ public sealed partial class LayerStore : IAsyncDisposable
 
         if (!added)
         {
-            DirectoryTree.Delete(tempDirectory);
+            TreeRemover.Delete(tempDirectory);
         }
 
         try
@@ -241,7 +240,7 @@ public sealed partial class LayerStore : IAsyncDisposable
     public void AbortLayer(string tempDirectory)
     {
         CheckTempDirectory(tempDirectory);
-        DirectoryTree.Delete(tempDirectory);
+        TreeRemover.Delete(tempDirectory);
     }
 
     /// <summary>
@@ -378,7 +377,7 @@ public sealed partial class LayerStore : IAsyncDisposable
             }, CancellationToken.None).ConfigureAwait(false);
             if (deleted)
             {
-                DirectoryTree.Delete(LayerPath(diffId));
+                TreeRemover.Delete(LayerPath(diffId));
                 removed.Add(diffId);
                 bytes += size;
             }
@@ -458,7 +457,7 @@ public sealed partial class LayerStore : IAsyncDisposable
     {
         try
         {
-            DirectoryTree.Delete(path);
+            TreeRemover.Delete(path);
         }
         catch (IOException)
         {

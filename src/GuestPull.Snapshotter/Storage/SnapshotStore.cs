@@ -1,5 +1,6 @@
 using System.Data;
 using System.Globalization;
+using GuestPull.Linux;
 using Microsoft.Data.Sqlite;
 
 namespace GuestPull.Snapshotter.Storage;
@@ -411,23 +412,9 @@ internal sealed class SnapshotStore : IAsyncDisposable
         UnixModes.Set(work, (UnixFileMode)0b111_001_001);
     }
 
-    private static void DeleteDirectory(string path)
-    {
-        try
-        {
-            if (File.Exists(path))
-            {
-                // A stray file in snapshots/ (never created by us, but repair must not trip over it).
-                File.Delete(path);
-                return;
-            }
-            Directory.Delete(path, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-            // Already gone.
-        }
-    }
+    // Also removes a stray file in snapshots/ (never created by us, but repair must not trip over
+    // it); a path already gone is fine.
+    private static void DeleteDirectory(string path) => TreeRemover.Delete(path);
 
     private async Task<SnapshotRecord?> FindCoreAsync(SqliteTransaction? transaction, string key, CancellationToken cancellationToken)
     {
