@@ -24,6 +24,9 @@ public static class Errno
     /// <summary>Bad file descriptor.</summary>
     public const int EBADF = 9;
 
+    /// <summary>No child processes.</summary>
+    public const int ECHILD = 10;
+
     /// <summary>Try again.</summary>
     public const int EAGAIN = 11;
 
@@ -44,9 +47,6 @@ public static class Errno
 
     /// <summary>Is a directory.</summary>
     public const int EISDIR = 21;
-
-    /// <summary>No child processes.</summary>
-    public const int ECHILD = 10;
 
     /// <summary>Invalid argument.</summary>
     public const int EINVAL = 22;
