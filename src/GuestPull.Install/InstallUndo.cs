@@ -2,6 +2,7 @@ using GuestPull.Install.Containerd;
 using GuestPull.Install.Kubernetes;
 using GuestPull.Install.Services;
 using GuestPull.Install.State;
+using GuestPull.Linux;
 
 namespace GuestPull.Install;
 
@@ -107,9 +108,11 @@ internal static class InstallUndo
         if (untouched && backup is not null && File.Exists(backup))
         {
             // Copy, then rename: the restored file is the backup byte for byte, and never half-written.
-            var temporary = path + ".guestpull-tmp";
-            File.Copy(backup, temporary, overwrite: true);
-            File.Move(temporary, path, overwrite: true);
+            using (var source = File.OpenRead(backup))
+            {
+                AtomicFile.Write(path, File.GetUnixFileMode(backup), source.CopyTo);
+            }
+
             File.Delete(backup);
             return $"restored {path} from {backup}";
         }

@@ -9,6 +9,9 @@ public static class Errno
     /// <summary>No such file or directory.</summary>
     public const int ENOENT = 2;
 
+    /// <summary>No such process.</summary>
+    public const int ESRCH = 3;
+
     /// <summary>Interrupted system call.</summary>
     public const int EINTR = 4;
 
@@ -20,6 +23,9 @@ public static class Errno
 
     /// <summary>Bad file descriptor.</summary>
     public const int EBADF = 9;
+
+    /// <summary>No child processes.</summary>
+    public const int ECHILD = 10;
 
     /// <summary>Try again.</summary>
     public const int EAGAIN = 11;
@@ -81,10 +87,12 @@ public static class Errno
     {
         EPERM => "EPERM",
         ENOENT => "ENOENT",
+        ESRCH => "ESRCH",
         EINTR => "EINTR",
         EIO => "EIO",
         E2BIG => "E2BIG",
         EBADF => "EBADF",
+        ECHILD => "ECHILD",
         EAGAIN => "EAGAIN",
         EACCES => "EACCES",
         EBUSY => "EBUSY",

@@ -33,6 +33,9 @@ public static partial class Mounts
     /// <summary>MS_REC.</summary>
     public const ulong Recursive = 0x4000;
 
+    /// <summary>MS_SHARED: mounts below propagate to the copies in other mount namespaces.</summary>
+    public const ulong Shared = 0x100000;
+
     /// <summary>MS_PRIVATE.</summary>
     public const ulong Private = 0x40000;
 

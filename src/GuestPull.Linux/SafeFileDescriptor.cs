@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using GuestPull.Linux.Interop;
+using Microsoft.Win32.SafeHandles;
 
 namespace GuestPull.Linux;
 
@@ -26,6 +27,18 @@ public sealed class SafeFileDescriptor : SafeHandle
 
     /// <summary>The descriptor number; only meaningful while this object is alive.</summary>
     public int Number => (int)handle.ToInt64();
+
+    /// <summary>
+    /// Hands the descriptor over to a <see cref="SafeFileHandle"/> (what <see cref="FileStream"/>
+    /// takes); this object is invalid afterwards and no longer closes it.
+    /// </summary>
+    public SafeFileHandle TransferToFileHandle()
+    {
+        ObjectDisposedException.ThrowIf(IsClosed, this);
+        var fd = handle;
+        SetHandleAsInvalid();
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
 
     /// <inheritdoc />
     protected override bool ReleaseHandle()

@@ -1,10 +1,10 @@
-using System.Runtime.InteropServices;
+using GuestPull.Linux;
 using GuestPull.Testing;
 
 namespace GuestPull.Snapshotter.Tests;
 
 /// <summary>The snapshotter in a child process (this assembly's <see cref="Program"/>), for kill -9 and SIGTERM tests.</summary>
-internal sealed partial class SnapshotterProcess : IAsyncDisposable
+internal sealed class SnapshotterProcess : IAsyncDisposable
 {
     private readonly BackgroundProcess _process;
 
@@ -40,14 +40,11 @@ internal sealed partial class SnapshotterProcess : IAsyncDisposable
 
     public void Signal(int signal)
     {
-        if (Kill(_process.Id, signal) != 0)
+        if (!Signals.Send(_process.Id, signal))
         {
-            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}): the process is gone");
         }
     }
 
     public async ValueTask DisposeAsync() => await _process.DisposeAsync();
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }

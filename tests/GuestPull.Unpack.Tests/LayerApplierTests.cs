@@ -341,7 +341,7 @@ public sealed class LayerApplierTests
             .ToArray();
 
         Task<LayerApplyResult> apply;
-        using (ThreadCapabilities.Drop(ThreadCapabilities.CapMknod))
+        using (new DroppedCapability(ThreadCapabilities.Mknod))
         {
             // A memory stream completes every read at once, so the whole layer runs on this thread.
             apply = LayerApplier.ApplyAsync(new MemoryStream(tar), test.Root, Layers.Options(warnings: warnings));
@@ -361,7 +361,7 @@ public sealed class LayerApplierTests
         var tar = new TarBuilder().File(".wh.gone", "").End().ToArray();
 
         Task<LayerApplyResult> apply;
-        using (ThreadCapabilities.Drop(ThreadCapabilities.CapMknod))
+        using (new DroppedCapability(ThreadCapabilities.Mknod))
         {
             apply = LayerApplier.ApplyAsync(new MemoryStream(tar), test.Root, Layers.Options(WhiteoutMode.Overlay));
             Assert.True(apply.IsCompleted);

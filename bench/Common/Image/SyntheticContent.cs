@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.Versioning;
 using System.Text;
+using GuestPull.Linux;
 
 namespace GuestPull.Bench.Common.Image;
 
@@ -33,7 +34,7 @@ internal static class SyntheticContent
                 if (f % 50 == 49)
                 {
                     File.CreateSymbolicLink(Path.Combine(subdirectory, $"link{f:D4}"), $"f{f - 1:D4}.txt");
-                    HardLink.Create(path, Path.Combine(subdirectory, $"hard{f:D4}"));
+                    FileSystemCalls.CreateHardLink(path, Path.Combine(subdirectory, $"hard{f:D4}"));
                 }
             }
         }

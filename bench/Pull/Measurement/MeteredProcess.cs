@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
+using GuestPull.Linux;
 
 namespace GuestPull.Bench.Pull.Measurement;
 
@@ -43,11 +43,11 @@ internal static class MeteredProcess
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
-        using (deadline.Token.Register(() => NativeMethods.Kill(-pid, NativeMethods.SignalKill)))
+        using (deadline.Token.Register(() => Signals.TrySend(-pid, Signals.Kill)))
         {
             // wait4 blocks; a dedicated thread keeps it off the thread pool.
             var status = await Task.Factory.StartNew(
-                () => Reap(pid),
+                () => ChildProcesses.WaitForExit(pid),
                 CancellationToken.None,
                 TaskCreationOptions.LongRunning,
                 TaskScheduler.Default).ConfigureAwait(false);
@@ -58,8 +58,8 @@ internal static class MeteredProcess
                 throw new TimeoutException($"'{commandLine}' did not finish within {timeout}; it was killed.");
             }
 
-            var signal = status & 0x7f;
-            var exitCode = signal == 0 ? (status >> 8) & 0xff : -1;
+            var signal = status.TerminatingSignal;
+            var exitCode = status.ExitCode;
             // GNU time exits with 128+N when the tool died of signal N.
             if (exitCode > 128 && exitCode < 160)
             {
@@ -96,23 +96,6 @@ internal static class MeteredProcess
         return (peak, user, system);
     }
 
-    private static int Reap(int pid)
-    {
-        while (true)
-        {
-            if (NativeMethods.Wait4(pid, out var status, 0, out _) == pid)
-            {
-                return status;
-            }
-
-            var errno = Marshal.GetLastPInvokeError();
-            if (errno != NativeMethods.ErrorInterrupted)
-            {
-                throw new InvalidOperationException($"wait4({pid}) failed with errno {errno}.");
-            }
-        }
-    }
-
     private static List<string> BuildEnvironment(IReadOnlyDictionary<string, string?>? overrides)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -136,87 +119,22 @@ internal static class MeteredProcess
         return [.. variables.Select(v => $"{v.Key}={v.Value}")];
     }
 
-    private static unsafe int Spawn(string file, IReadOnlyList<string> arguments, List<string> environment, string stdoutPath, string stderrPath, string commandLine)
+    private static int Spawn(string file, IReadOnlyList<string> arguments, List<string> environment, string stdoutPath, string stderrPath, string commandLine)
     {
-        var argv = AllocateStrings([file, .. arguments]);
-        var envp = AllocateStrings(environment);
-        var fileActions = NativeMemory.AllocZeroed(NativeMethods.FileActionsSize);
-        var attributes = NativeMemory.AllocZeroed(NativeMethods.SpawnAttributesSize);
-        var defaults = NativeMemory.AllocZeroed(NativeMethods.SignalSetSize);
-        var mask = NativeMemory.AllocZeroed(NativeMethods.SignalSetSize);
         try
         {
-            Check(NativeMethods.FileActionsInit(fileActions), "posix_spawn_file_actions_init");
-            Check(NativeMethods.FileActionsAddOpen(fileActions, 0, "/dev/null", NativeMethods.OpenReadOnly, 0), "addopen stdin");
-            Check(NativeMethods.FileActionsAddOpen(fileActions, 1, stdoutPath, NativeMethods.OpenWriteCreateTruncate, 0x1a4), "addopen stdout");
-            Check(NativeMethods.FileActionsAddOpen(fileActions, 2, stderrPath, NativeMethods.OpenWriteCreateTruncate, 0x1a4), "addopen stderr");
-
-            // .NET ignores SIGPIPE and handles several signals; the tool must start with default
-            // dispositions and nothing blocked, as it would from a shell.
-            Check(NativeMethods.SpawnAttributesInit(attributes), "posix_spawnattr_init");
-            NativeMethods.SignalSetEmpty(defaults);
-            for (var signal = 1; signal < 32; signal++)
+            return ChildProcesses.Spawn(new SpawnRequest
             {
-                if (signal is not 9 and not 19)
-                {
-                    NativeMethods.SignalSetAdd(defaults, signal);
-                }
-            }
-
-            NativeMethods.SignalSetEmpty(mask);
-            Check(NativeMethods.SpawnAttributesSetSignalDefault(attributes, defaults), "posix_spawnattr_setsigdefault");
-            Check(NativeMethods.SpawnAttributesSetSignalMask(attributes, mask), "posix_spawnattr_setsigmask");
-            Check(NativeMethods.SpawnAttributesSetProcessGroup(attributes, 0), "posix_spawnattr_setpgroup");
-            const short flags = NativeMethods.SpawnSetProcessGroup | NativeMethods.SpawnSetSignalDefault | NativeMethods.SpawnSetSignalMask;
-            Check(NativeMethods.SpawnAttributesSetFlags(attributes, flags), "posix_spawnattr_setflags");
-
-            var error = NativeMethods.PosixSpawnP(out var pid, file, fileActions, attributes, argv, envp);
-            if (error != 0)
-            {
-                throw new InvalidOperationException($"'{commandLine}' could not be started (errno {error}); is {file} installed?");
-            }
-
-            return pid;
+                File = file,
+                Arguments = [file, .. arguments],
+                Environment = environment,
+                StandardOutputPath = stdoutPath,
+                StandardErrorPath = stderrPath,
+            });
         }
-        finally
+        catch (NativeCallException ex) when (ex.Syscall == "posix_spawnp")
         {
-            NativeMethods.FileActionsDestroy(fileActions);
-            NativeMethods.SpawnAttributesDestroy(attributes);
-            NativeMemory.Free(fileActions);
-            NativeMemory.Free(attributes);
-            NativeMemory.Free(defaults);
-            NativeMemory.Free(mask);
-            FreeStrings(argv);
-            FreeStrings(envp);
+            throw new InvalidOperationException($"'{commandLine}' could not be started ({Errno.Name(ex.Errno)}); is {file} installed?", ex);
         }
-    }
-
-    private static void Check(int result, string what)
-    {
-        if (result != 0)
-        {
-            throw new InvalidOperationException($"{what} failed with error {result}.");
-        }
-    }
-
-    private static unsafe byte** AllocateStrings(IReadOnlyList<string> values)
-    {
-        var array = (byte**)NativeMemory.AllocZeroed((nuint)(values.Count + 1), (nuint)sizeof(byte*));
-        for (var i = 0; i < values.Count; i++)
-        {
-            array[i] = (byte*)Marshal.StringToCoTaskMemUTF8(values[i]);
-        }
-
-        return array;
-    }
-
-    private static unsafe void FreeStrings(byte** array)
-    {
-        for (var i = 0; array[i] != null; i++)
-        {
-            Marshal.FreeCoTaskMem((nint)array[i]);
-        }
-
-        NativeMemory.Free(array);
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using GuestPull.Agent.Configuration;
 using GuestPull.Agent.Storage;
 using GuestPull.Images.Bundles;
+using GuestPull.Linux;
 using GuestPull.Ttrpc;
 
 namespace GuestPull.Agent.Containers;
@@ -108,7 +109,7 @@ internal sealed class ContainerBundlePreparer
             }
             catch
             {
-                Directory.Delete(bundle, recursive: true);
+                TreeRemover.Delete(bundle);
                 throw;
             }
         });

@@ -5,6 +5,7 @@ using GuestPull.Agent.Configuration;
 using GuestPull.Api.Agent.V1;
 using GuestPull.Agent.Storage;
 using GuestPull.Images.Bundles;
+using GuestPull.Linux;
 using GuestPull.Ttrpc;
 using Microsoft.Extensions.Logging;
 
@@ -140,7 +141,7 @@ internal sealed partial class ContainerManager : IAsyncDisposable
         }
         else if (process.Pid is { } pid)
         {
-            NativeSignals.Send(pid, signal);
+            Signals.Send(pid, signal);
         }
     }
 
@@ -345,7 +346,7 @@ internal sealed partial class ContainerManager : IAsyncDisposable
             running.Add(exec);
             if (exec.Pid is { } pid)
             {
-                NativeSignals.Send(pid, 9);
+                Signals.Send(pid, Signals.Kill);
             }
         }
 

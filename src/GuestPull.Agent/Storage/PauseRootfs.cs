@@ -1,3 +1,4 @@
+using GuestPull.Linux;
 using Microsoft.Extensions.Logging;
 
 namespace GuestPull.Agent.Storage;
@@ -33,10 +34,11 @@ internal static partial class PauseRootfs
             return layer;
         }
 
-        var temporary = target + ".tmp";
-        File.Copy(pauseBinary, temporary, overwrite: true);
-        File.SetUnixFileMode(temporary, Open & ~UnixFileMode.UserWrite);
-        File.Move(temporary, target, overwrite: true);
+        using (var source = File.OpenRead(pauseBinary))
+        {
+            AtomicFile.Write(target, Open & ~UnixFileMode.UserWrite, source.CopyTo);
+        }
+
         return layer;
     }
 

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using GuestPull.Images.Trees;
 using GuestPull.Linux;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -85,7 +84,7 @@ public sealed partial class BundleWriter
             }
 
             var spec = specFactory(bundle.RootfsPath) ?? throw new InvalidOperationException("the runtime spec factory returned null");
-            WriteAtomically(bundle.ConfigPath, Encoding.UTF8.GetBytes(spec.ToJsonString(SpecJson)));
+            AtomicFile.Write(bundle.ConfigPath, Encoding.UTF8.GetBytes(spec.ToJsonString(SpecJson)), UnixFileMode.UserRead | UnixFileMode.UserWrite);
             return bundle;
         }
         catch
@@ -128,7 +127,7 @@ public sealed partial class BundleWriter
             throw new IOException($"cannot remove bundle '{directory}': its rootfs is still mounted");
         }
 
-        await Task.Run(() => DirectoryTree.Delete(directory), cancellationToken).ConfigureAwait(false);
+        await Task.Run(() => TreeRemover.Delete(directory), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -215,24 +214,10 @@ public sealed partial class BundleWriter
     }
 
     private static void WriteMarker(string directory, BundleMode mode)
-        => WriteAtomically(Path.Combine(directory, MarkerFileName), Encoding.ASCII.GetBytes(mode == BundleMode.Overlay ? "overlay\n" : "flatten\n"));
-
-    private static void WriteAtomically(string path, byte[] content)
-    {
-        var temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, new FileStreamOptions
-        {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        }))
-        {
-            stream.Write(content);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
-    }
+        => AtomicFile.Write(
+            Path.Combine(directory, MarkerFileName),
+            Encoding.ASCII.GetBytes(mode == BundleMode.Overlay ? "overlay\n" : "flatten\n"),
+            UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
     private bool TryMountOverlay(Bundle bundle, List<string> layers)
     {
@@ -282,8 +267,8 @@ public sealed partial class BundleWriter
         if (errno is Errno.EINVAL or Mounts.ErrnoNoDevice or Errno.EPERM)
         {
             LogOverlayFallback(_logger, bundle.Directory, new NativeCallException(errno, "mount", "overlay", bundle.RootfsPath).Message);
-            DirectoryTree.Delete(upper);
-            DirectoryTree.Delete(work);
+            TreeRemover.Delete(upper);
+            TreeRemover.Delete(work);
             return false;
         }
 
@@ -337,12 +322,12 @@ public sealed partial class BundleWriter
             await UnmountRootfsAsync(Path.Combine(directory, "rootfs"), CancellationToken.None).ConfigureAwait(false);
             if (created)
             {
-                DirectoryTree.Delete(directory);
+                TreeRemover.Delete(directory);
             }
             else
             {
                 using var descriptor = FileSystemCalls.Open(directory, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NoFollow);
-                DirectoryTree.DeleteChildren(descriptor, directory);
+                TreeRemover.DeleteChildren(descriptor, directory);
             }
         }
         catch (IOException e)

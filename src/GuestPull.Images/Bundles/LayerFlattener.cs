@@ -1,5 +1,4 @@
 using System.Buffers;
-using GuestPull.Images.Trees;
 using GuestPull.Linux;
 
 namespace GuestPull.Images.Bundles;
@@ -40,7 +39,7 @@ internal sealed class LayerFlattener
         var flattener = new LayerFlattener(targetRoot, Store.ImplicitDirectoryMarker.Read(layerDirectory), warn, cancellationToken);
         if (IsOpaque(source))
         {
-            DirectoryTree.DeleteChildren(targetRoot, "rootfs");
+            TreeRemover.DeleteChildren(targetRoot, "rootfs");
         }
 
         flattener.ApplyDirectory(source, targetRoot, string.Empty, 0);
@@ -71,7 +70,7 @@ internal sealed class LayerFlattener
             var exists = FileSystemCalls.TryStatAt(target, name, out var existing);
             if (status.Type == FileType.CharacterDevice && status.DeviceNumber == 0)
             {
-                DirectoryTree.DeleteEntry(target, name, path);
+                TreeRemover.DeleteEntry(target, name, path);
                 continue;
             }
 
@@ -80,7 +79,7 @@ internal sealed class LayerFlattener
                 var merge = exists && existing.IsDirectory;
                 if (exists && !merge)
                 {
-                    DirectoryTree.DeleteEntry(target, name, path);
+                    TreeRemover.DeleteEntry(target, name, path);
                 }
 
                 if (!merge)
@@ -92,7 +91,7 @@ internal sealed class LayerFlattener
                 using var targetChild = FileSystemCalls.OpenAt(target, name, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NoFollow);
                 if (merge && IsOpaque(sourceChild))
                 {
-                    DirectoryTree.DeleteChildren(targetChild, path);
+                    TreeRemover.DeleteChildren(targetChild, path);
                 }
 
                 ApplyDirectory(sourceChild, targetChild, path, depth + 1);
@@ -109,7 +108,7 @@ internal sealed class LayerFlattener
 
             if (exists)
             {
-                DirectoryTree.DeleteEntry(target, name, path);
+                TreeRemover.DeleteEntry(target, name, path);
             }
 
             switch (status.Type)

@@ -1,4 +1,4 @@
-using GuestPull.Images.Trees;
+using GuestPull.Linux;
 using GuestPull.Oci.Model;
 using Microsoft.Extensions.Logging;
 
@@ -18,7 +18,7 @@ public sealed partial class LayerStore
             foreach (var leftover in Directory.EnumerateFileSystemEntries(TempDirectory))
             {
                 LogRemoved(_logger, leftover, "an unfinished layer unpack");
-                DirectoryTree.Delete(leftover);
+                TreeRemover.Delete(leftover);
             }
 
             foreach (var lockFile in Directory.EnumerateFiles(LocksDirectory))
@@ -32,7 +32,7 @@ public sealed partial class LayerStore
                 if (algorithm is not ("sha256" or "sha512"))
                 {
                     LogRemoved(_logger, algorithmDirectory, "not a layer directory");
-                    DirectoryTree.Delete(algorithmDirectory);
+                    TreeRemover.Delete(algorithmDirectory);
                     continue;
                 }
 
@@ -41,7 +41,7 @@ public sealed partial class LayerStore
                     if (!Digest.TryParse(algorithm + ":" + Path.GetFileName(layerDirectory), out var diffId) || !rows.Contains(diffId))
                     {
                         LogRemoved(_logger, layerDirectory, "a layer directory without a database row");
-                        DirectoryTree.Delete(layerDirectory);
+                        TreeRemover.Delete(layerDirectory);
                     }
                 }
             }

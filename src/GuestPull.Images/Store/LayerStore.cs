@@ -1,5 +1,4 @@
 using System.Globalization;
-using GuestPull.Images.Trees;
 using GuestPull.Linux;
 using GuestPull.Oci.Model;
 using Microsoft.Extensions.Logging;
@@ -203,7 +202,7 @@ public sealed partial class LayerStore : IAsyncDisposable
 
         if (!added)
         {
-            DirectoryTree.Delete(tempDirectory);
+            TreeRemover.Delete(tempDirectory);
         }
 
         try
@@ -225,7 +224,7 @@ public sealed partial class LayerStore : IAsyncDisposable
     public void AbortLayer(string tempDirectory)
     {
         CheckTempDirectory(tempDirectory);
-        DirectoryTree.Delete(tempDirectory);
+        TreeRemover.Delete(tempDirectory);
     }
 
     /// <summary>
@@ -277,7 +276,7 @@ public sealed partial class LayerStore : IAsyncDisposable
             var deleted = await _database.DeleteUnusedLayerAsync(diffId, CancellationToken.None).ConfigureAwait(false);
             if (deleted)
             {
-                DirectoryTree.Delete(LayerPath(diffId));
+                TreeRemover.Delete(LayerPath(diffId));
                 removed.Add(diffId);
                 bytes += size;
             }
@@ -307,7 +306,7 @@ public sealed partial class LayerStore : IAsyncDisposable
     {
         try
         {
-            DirectoryTree.Delete(path);
+            TreeRemover.Delete(path);
         }
         catch (IOException)
         {

@@ -64,10 +64,7 @@ internal static class FileSystemChecks
         {
             try
             {
-                if (Directory.Exists(probe))
-                {
-                    Directory.Delete(probe, recursive: true);
-                }
+                TreeRemover.Delete(probe);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

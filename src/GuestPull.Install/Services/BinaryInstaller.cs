@@ -1,4 +1,5 @@
 using GuestPull.Install.State;
+using GuestPull.Linux;
 
 namespace GuestPull.Install.Services;
 
@@ -144,7 +145,7 @@ internal static class BinaryInstaller
     {
         if (Directory.Exists(path))
         {
-            Directory.Delete(path, recursive: true);
+            TreeRemover.Delete(path);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using GuestPull.Linux;
 
 namespace GuestPull.Install.Services;
 
@@ -45,7 +46,7 @@ internal static class StandaloneSnapshotter
     {
         if (RunningPid(pidFile) is { } pid)
         {
-            _ = Native.Kill(pid, Native.SigTerm);
+            _ = Signals.TrySend(pid, Signals.Terminate);
             var deadline = DateTime.UtcNow + grace;
             while (IsRunning(pid) && DateTime.UtcNow < deadline)
             {
@@ -53,7 +54,7 @@ internal static class StandaloneSnapshotter
             }
             if (IsRunning(pid))
             {
-                _ = Native.Kill(pid, Native.SigKill);
+                _ = Signals.TrySend(pid, Signals.Kill);
             }
         }
         File.Delete(pidFile);

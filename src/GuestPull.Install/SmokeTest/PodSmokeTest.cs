@@ -2,6 +2,7 @@ using System.Globalization;
 using Grpc.Core;
 using GuestPull.Install.Verify;
 using GuestPull.Api.Cri.V1;
+using GuestPull.Linux;
 
 namespace GuestPull.Install.SmokeTest;
 
@@ -120,12 +121,9 @@ public sealed class PodSmokeTest(RuntimeService.RuntimeServiceClient runtime, Im
     {
         try
         {
-            Directory.Delete(directory, recursive: true);
+            TreeRemover.Delete(directory);
         }
         catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
         {
         }
     }

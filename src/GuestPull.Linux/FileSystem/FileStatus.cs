@@ -30,6 +30,12 @@ public readonly record struct FileStatus
     /// <summary>Last modification time.</summary>
     public UnixTimestamp ModificationTime { get; init; }
 
+    /// <summary>
+    /// Whether the file is the root of a mount (STATX_ATTR_MOUNT_ROOT), or null when the kernel does
+    /// not report it (before Linux 5.8).
+    /// </summary>
+    public bool? IsMountRoot { get; init; }
+
     /// <summary>The type bits of <see cref="Mode"/>.</summary>
     public FileType Type => (Mode & 0xF000) switch
     {

@@ -46,6 +46,9 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "fchmodat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int FchmodAt(SafeFileDescriptor dirfd, string path, uint mode, int flags);
 
+    [LibraryImport(Library, EntryPoint = "chmod", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Chmod(string path, uint mode);
+
     [LibraryImport(Library, EntryPoint = "fchmod", SetLastError = true)]
     internal static partial int Fchmod(SafeFileDescriptor fd, uint mode);
 
@@ -57,6 +60,16 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Library, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Statx(SafeFileDescriptor dirfd, string path, int flags, uint mask, StatxBuffer* buffer);
+
+    /// <summary>statx with a plain descriptor number, for AT_FDCWD.</summary>
+    [LibraryImport(Library, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Statx(int dirfd, string path, int flags, uint mask, StatxBuffer* buffer);
+
+    [LibraryImport(Library, EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Link(string existingPath, string newPath);
+
+    [LibraryImport(Library, EntryPoint = "fsync", SetLastError = true)]
+    internal static partial int Fsync(SafeFileDescriptor fd);
 
     [LibraryImport(Library, EntryPoint = "readlinkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial nint ReadLinkAt(SafeFileDescriptor dirfd, string path, byte* buffer, nuint size);
@@ -96,12 +109,14 @@ internal static unsafe partial class LibC
     internal struct StatxBuffer
     {
         [FieldOffset(0)] public uint Mask;
+        [FieldOffset(8)] public ulong Attributes;
         [FieldOffset(16)] public uint LinkCount;
         [FieldOffset(20)] public uint Uid;
         [FieldOffset(24)] public uint Gid;
         [FieldOffset(28)] public ushort Mode;
         [FieldOffset(32)] public ulong Inode;
         [FieldOffset(40)] public ulong Size;
+        [FieldOffset(56)] public ulong AttributesMask;
         [FieldOffset(112)] public long MtimeSeconds;
         [FieldOffset(120)] public uint MtimeNanoseconds;
         [FieldOffset(128)] public uint RdevMajor;

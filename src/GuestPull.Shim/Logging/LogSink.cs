@@ -1,16 +1,11 @@
-using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
+using GuestPull.Linux;
 
 namespace GuestPull.Shim.Logging;
 
 /// <summary>A non-blocking append-only destination for log lines: a fifo (opened O_NONBLOCK) or a regular file.</summary>
-internal sealed partial class LogSink : IDisposable
+internal sealed class LogSink : IDisposable
 {
-    private const int OpenWriteOnly = 0x1;
-    private const int OpenCreate = 0x40;
-    private const int OpenAppend = 0x400;
-    private const int OpenNonBlock = 0x800;
-    private const int OpenCloseOnExec = 0x80000;
+    private const uint CreatedFileMode = 0x180; // 0600
 
     private readonly Lock _gate = new();
     private readonly FileStream? _stream;
@@ -23,14 +18,14 @@ internal sealed partial class LogSink : IDisposable
     /// <summary>Opens <paramref name="path"/> for appending without ever blocking; a fifo without a reader yields a sink that drops lines.</summary>
     public static LogSink Open(string path)
     {
-        var fd = OpenNative(path, OpenWriteOnly | OpenCreate | OpenAppend | OpenNonBlock | OpenCloseOnExec, 0x180);
-        if (fd < 0)
+        // O_NONBLOCK: opening a fifo for writing without a reader fails (ENXIO) instead of blocking.
+        var flags = OpenFlags.WriteOnly | OpenFlags.Create | OpenFlags.Append | OpenFlags.NonBlocking;
+        if (FileSystemCalls.TryOpen(path, flags, CreatedFileMode, out var descriptor) != 0)
         {
             return None;
         }
 
-        var handle = new SafeFileHandle(fd, ownsHandle: true);
-        return new LogSink(new FileStream(handle, FileAccess.Write, 1));
+        return new LogSink(new FileStream(descriptor!.TransferToFileHandle(), FileAccess.Write, 1));
     }
 
     public void Write(byte[] line)
@@ -54,7 +49,4 @@ internal sealed partial class LogSink : IDisposable
     }
 
     public void Dispose() => _stream?.Dispose();
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int OpenNative(string path, int flags, int mode);
 }

@@ -84,7 +84,7 @@ internal static class RootfsPlanner
                 _ = Mounts.TryUnmount(mountPoint, Mounts.UnmountDetach);
             }
 
-            Directory.Delete(containerDirectory, recursive: true);
+            TreeRemover.Delete(containerDirectory);
             throw new ShimException($"container {containerId}: cannot mount its rootfs at {target}: {ex.Message}", ex);
         }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using GuestPull.Linux;
 using GuestPull.Api.Agent;
 using GuestPull.Shim.Daemon;
 using GuestPull.Ttrpc;
@@ -196,10 +197,10 @@ internal sealed partial class NamespaceSandbox : ISandbox
             && IsOurSandbox(pid, layout))
         {
             var init = ProcFs.ChildrenOf(pid).FirstOrDefault();
-            _ = Native.ShimNative.TryKill(pid, Native.ShimNative.SigKill);
+            _ = Signals.TrySend(pid, Signals.Kill);
             if (init > 0)
             {
-                _ = Native.ShimNative.TryKill(init, Native.ShimNative.SigKill);
+                _ = Signals.TrySend(init, Signals.Kill);
             }
 
             await WaitGoneAsync(init).ConfigureAwait(false);
@@ -229,10 +230,7 @@ internal sealed partial class NamespaceSandbox : ISandbox
                 SharedMounts.Remove(shared);
             }
 
-            if (Directory.Exists(layout.StateDirectory))
-            {
-                Directory.Delete(layout.StateDirectory, recursive: true);
-            }
+            TreeRemover.Delete(layout.StateDirectory);
         }
         catch (DirectoryNotFoundException)
         {

@@ -1,5 +1,4 @@
 using GuestPull.Linux;
-using GuestPull.Shim.Native;
 
 namespace GuestPull.Shim.Sandbox;
 
@@ -17,7 +16,7 @@ internal static class SharedMounts
             Mounts.Mount(directory, directory, null, Mounts.Bind, null);
         }
 
-        Mounts.Mount("none", directory, null, ShimNative.MountShared, null);
+        Mounts.Mount("none", directory, null, Mounts.Shared, null);
     }
 
     /// <summary>Unmounts everything at or below <paramref name="directory"/>, deepest first, then removes it.</summary>
@@ -28,9 +27,6 @@ internal static class SharedMounts
             _ = Mounts.TryUnmount(mountPoint, Mounts.UnmountDetach | Mounts.UnmountNoFollow);
         }
 
-        if (Directory.Exists(directory))
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        TreeRemover.Delete(directory);
     }
 }

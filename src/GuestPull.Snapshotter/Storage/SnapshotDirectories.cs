@@ -1,3 +1,4 @@
+using GuestPull.Linux;
 namespace GuestPull.Snapshotter.Storage;
 
 /// <summary>
@@ -61,22 +62,9 @@ internal sealed class SnapshotDirectories
         return trash;
     }
 
-    /// <summary>Deletes a directory tree (or a stray file); nothing when it is already gone.</summary>
-    public static void Delete(string path)
-    {
-        try
-        {
-            if (File.Exists(path))
-            {
-                // A stray file in snapshots/ (never created by us, but repair must not trip over it).
-                File.Delete(path);
-                return;
-            }
-            Directory.Delete(path, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-            // Already gone.
-        }
-    }
+    /// <summary>
+    /// Deletes a directory tree, or a stray file in snapshots/ (never created by us, but repair must
+    /// not trip over it); nothing when it is already gone.
+    /// </summary>
+    public static void Delete(string path) => TreeRemover.Delete(path);
 }

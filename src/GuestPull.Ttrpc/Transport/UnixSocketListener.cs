@@ -1,7 +1,7 @@
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using System.Text;
+using GuestPull.Linux;
 
 namespace GuestPull.Ttrpc.Transport;
 
@@ -9,7 +9,7 @@ namespace GuestPull.Ttrpc.Transport;
 /// A listening unix socket owned by a server: replaces a stale socket file, is only reachable by its
 /// owner (mode 0600), and removes its file when disposed.
 /// </summary>
-internal sealed partial class UnixSocketListener : IDisposable
+internal sealed class UnixSocketListener : IDisposable
 {
     // sockaddr_un.sun_path is 108 bytes including the terminating NUL.
     private const int MaxPathBytes = 107;
@@ -105,7 +105,7 @@ internal sealed partial class UnixSocketListener : IDisposable
         }
         finally
         {
-            Directory.Delete(privateDirectory, recursive: true);
+            TreeRemover.Delete(privateDirectory);
         }
     }
 
@@ -144,23 +144,13 @@ internal sealed partial class UnixSocketListener : IDisposable
 
     private static bool IsSocket(string path)
     {
-        const int AtFdCwd = -100;
-        const int AtSymlinkNoFollow = 0x100;
-        const uint StatxType = 0x1;
-        const int FileTypeMask = 0xF000;
-        const int SocketType = 0xC000;
-
-        // struct statx has one layout on every Linux architecture; stx_mode is the u16 at offset 28.
-        Span<byte> buffer = stackalloc byte[256];
-        if (Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxType, ref MemoryMarshal.GetReference(buffer)) != 0)
+        try
+        {
+            return FileSystemCalls.TryStat(path, out var status) && status.Type == FileType.Socket;
+        }
+        catch (NativeCallException)
         {
             return false;
         }
-
-        var mode = BitConverter.ToUInt16(buffer[28..]);
-        return (mode & FileTypeMask) == SocketType;
     }
-
-    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Statx(int dirfd, string path, int flags, uint mask, ref byte statxBuffer);
 }

@@ -116,7 +116,7 @@ public sealed class BundleWriterTests : IAsyncLifetime
         var spec = JsonNode.Parse(await File.ReadAllTextAsync(bundle.ConfigPath))!;
         Assert.Equal(1000u, (uint)spec["process"]!["user"]!["uid"]!);
         Assert.Equal("rootfs", (string?)spec["root"]!["path"]);
-        Assert.False(File.Exists(bundle.ConfigPath + ".tmp"));
+        Assert.Empty(Directory.GetFiles(bundle.Directory, "*.tmp"));
         Assert.True(File.Exists(Path.Combine(bundle.Directory, BundleWriter.MarkerFileName)));
     }
 

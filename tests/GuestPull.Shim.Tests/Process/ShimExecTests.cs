@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using GuestPull.Linux;
 using GuestPull.Api.Containerd.Events;
 using GuestPull.Api.Containerd.Task.V2;
 using GuestPull.Testing;
@@ -187,7 +188,7 @@ public sealed class ShimExecTests : IClassFixture<BusyboxImageFixture>
         Assert.NotEmpty(Directory.EnumerateFileSystemEntries(shim.SharedRoot));
 
         // The shim dies without cleaning up; containerd then runs "delete".
-        Assert.True(Native.ShimNative.TryKill((int)shimPid, Native.ShimNative.SigKill));
+        Assert.Equal(0, Signals.TrySend((int)shimPid, Signals.Kill));
         while (Directory.Exists($"/proc/{shimPid}"))
         {
             await Task.Delay(50, ct);

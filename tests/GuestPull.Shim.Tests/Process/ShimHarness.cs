@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using GuestPull.Linux;
 using GuestPull.Api.Containerd.Task.V2;
 using GuestPull.Api.Containerd.Types;
 using GuestPull.Testing;
@@ -205,7 +206,7 @@ internal sealed class ShimHarness : IAsyncDisposable
         // Leave nothing behind even when a test failed half way: kill what still runs, then unmount.
         foreach (var line in ProcessesUsingWorkDirectory())
         {
-            _ = Native.ShimNative.TryKill(int.Parse(line[..line.IndexOf(':', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture), Native.ShimNative.SigKill);
+            _ = Signals.TrySend(int.Parse(line[..line.IndexOf(':', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture), Signals.Kill);
         }
 
         await Task.Delay(200);

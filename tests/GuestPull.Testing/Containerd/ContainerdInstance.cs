@@ -1,14 +1,13 @@
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
+using GuestPull.Linux;
 
 namespace GuestPull.Testing.Containerd;
 
 /// A private containerd (Debian's 1.6) for one test class: its own root, state, opt dir and sockets
 /// under a temp directory, started in the foreground, stopped with SIGTERM (then SIGKILL) and removed
 /// on dispose. Needs root, like containerd itself.
-public sealed partial class ContainerdInstance : IAsyncDisposable
+public sealed class ContainerdInstance : IAsyncDisposable
 {
-    private const int SigTerm = 15;
 
     private readonly TempDirectory _directory;
     private readonly ContainerdOptions _options;
@@ -108,7 +107,7 @@ public sealed partial class ContainerdInstance : IAsyncDisposable
             return;
         }
 
-        if (!_process.HasExited && Kill(_process.Id, SigTerm) == 0)
+        if (!_process.HasExited && Signals.TrySend(_process.Id, Signals.Terminate) == 0)
         {
             using var stop = new CancellationTokenSource(_options.StopTimeout);
             try
@@ -215,7 +214,4 @@ public sealed partial class ContainerdInstance : IAsyncDisposable
 
         return null;
     }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }
