@@ -2,11 +2,13 @@ using System.Text.Json.Nodes;
 using GuestPull.Api.Agent.V1;
 using GuestPull.Agent.Tests.Support;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 using GuestPull.Ttrpc;
 
 namespace GuestPull.Agent.Tests;
 
 /// Every refused CreateContainer names the problem and leaves no bundle and no container behind.
+[Trait(Requires.Trait, Requires.Components)]
 [Collection(AgentCollection.Name)]
 public sealed class BadInputTests(AgentEnvironment environment)
 {

@@ -1,9 +1,11 @@
 using GuestPull.Agent.Configuration;
 using GuestPull.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.Agent.Tests;
 
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class ConfigurationTests
 {
     [Fact]

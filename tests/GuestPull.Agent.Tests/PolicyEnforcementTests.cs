@@ -2,6 +2,7 @@ using GuestPull.Agent.Configuration;
 using GuestPull.Agent.Storage;
 using GuestPull.Images.Store;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 using GuestPull.Ttrpc;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -11,6 +12,7 @@ namespace GuestPull.Agent.Tests;
 /// The agent's image service enforces the configured signature policy on every pull — including
 /// the cached path, where image-rs used to skip it — against the image's own name.
 /// </summary>
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class PolicyEnforcementTests : IAsyncLifetime
 {
     private const string Repository = "policy/app";

@@ -3,9 +3,11 @@ using System.Net.Sockets;
 using Grpc.Core;
 using GuestPull.Api.Containerd.Snapshots.V1;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.Snapshotter.Tests;
 
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class ConcurrencyAndRestartTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using GuestPull.Api.Containerd.Snapshots.V1;
 using GuestPull.Api.Cri.V1;
 using GuestPull.Testing;
 using GuestPull.Testing.Containerd;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.Snapshotter.Tests;
 
@@ -14,6 +15,7 @@ namespace GuestPull.Snapshotter.Tests;
 /// driver: a CRI PullImage fetches no layer blob, leaves committed proxy snapshots with the CRI
 /// labels, and a container snapshot gets the guest-pull mount. Needs root.
 /// </summary>
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class ContainerdCriProxyTests(BusyboxImageFixture busybox) : IClassFixture<BusyboxImageFixture>
 {
     private const string Namespace = "k8s.io";

@@ -1,5 +1,6 @@
 using GuestPull.Testing;
 using GuestPull.Testing.Containerd;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.Snapshotter.Tests;
 
@@ -7,6 +8,7 @@ namespace GuestPull.Snapshotter.Tests;
 /// Real containerd 1.6 with `[proxy_plugins.guestpull]` pointing at the snapshotter (overlayfs driver):
 /// ctr pulls a busybox image built in the test from a docker-registry and runs it with runc. Needs root.
 /// </summary>
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class ContainerdOverlayfsTests(BusyboxImageFixture busybox) : IClassFixture<BusyboxImageFixture>
 {
     [Fact]

@@ -3,9 +3,11 @@ using System.Text.Json;
 using GuestPull.Api.Kata;
 using GuestPull.Snapshotter.Mounts;
 using GuestPull.Snapshotter.Storage;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.Snapshotter.Tests;
 
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class KataVolumeTests
 {
     private static readonly SnapshotLayout Layout = new("/var/lib/gp");

@@ -4,10 +4,12 @@ using System.Text;
 using Grpc.Core;
 using GuestPull.Api.Containerd.Snapshots.V1;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.Snapshotter.Tests;
 
 /// <summary>The snapshotter as its own process: readiness to systemd, SIGTERM, and kill -9 under load.</summary>
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class ProcessLifecycleTests
 {
     private const int SigKill = 9;

@@ -1,10 +1,12 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using GuestPull.Api.Containerd.Snapshots.V1;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.Snapshotter.Tests;
 
 /// <summary>containerd's semantics and error codes, through the real unix socket.</summary>
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class SnapshotsGrpcTests : IAsyncLifetime
 {
     private SnapshotterServer _server = null!;

@@ -1,8 +1,10 @@
 using GuestPull.Testing.Containerd;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.Ttrpc.Tests;
 
 /// The ContainerdInstance fixture itself, which other test projects reuse.
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class ContainerdInstanceTests
 {
     [Fact]

@@ -4,12 +4,14 @@ using GuestPull.Testing.Containerd;
 using GuestPull.Api.Containerd.Events;
 using GuestPull.Api.Containerd.EventsService.V1;
 using GuestPull.Api.Containerd.Types;
+using GuestPull.Testing.Traits;
 using GuestPull.Ttrpc.Tests.Support;
 
 namespace GuestPull.Ttrpc.Tests;
 
 /// The client against a real ttrpc peer: containerd 1.6's own ttrpc server (the one shims publish
 /// events to). Needs root and Debian's containerd and ctr.
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class ContainerdInteropTests(ContainerdInteropTests.ContainerdFixture fixture)
     : IClassFixture<ContainerdInteropTests.ContainerdFixture>
 {

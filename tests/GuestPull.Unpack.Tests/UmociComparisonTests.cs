@@ -2,6 +2,7 @@ using GuestPull.Testing;
 using System.Security.Cryptography;
 using System.Text.Json;
 using GuestPull.Linux;
+using GuestPull.Testing.Traits;
 using GuestPull.Unpack.Tests.Helpers;
 
 namespace GuestPull.Unpack.Tests;
@@ -11,6 +12,7 @@ namespace GuestPull.Unpack.Tests;
 /// tree (path, type, mode, owner, size, content hash, link target, rdev, xattrs), both flattened
 /// (apply form) and as overlay lowers mounted with overlayfs (overlay form).
 /// </summary>
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class UmociComparisonTests
 {
     private static readonly byte[] Capability = [0x01, 0x00, 0x00, 0x02, 0x00, 0x20, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];

@@ -1,10 +1,12 @@
 using GuestPull.Images.Signatures;
 using GuestPull.Oci.Model;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.Images.Tests.Signatures;
 
 /// <summary>Simple signing with signatures made by the real gpg, read from a file:// lookaside store.</summary>
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class GpgSimpleSigningTests : IAsyncLifetime
 {
     private const string Image = "registry.example.com/team/app:1";

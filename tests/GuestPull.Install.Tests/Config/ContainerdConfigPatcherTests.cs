@@ -2,9 +2,11 @@ using GuestPull.Install.Containerd;
 using GuestPull.Testing;
 using Tomlyn;
 using Tomlyn.Model;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.Install.Tests.Config;
 
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class ContainerdConfigPatcherTests
 {
     private const string Address = "/run/containerd-guestpull/containerd-guestpull-grpc.sock";

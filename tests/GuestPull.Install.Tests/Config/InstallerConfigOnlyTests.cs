@@ -1,9 +1,11 @@
 using GuestPull.Install.Containerd;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.Install.Tests.Config;
 
 /// <summary>The config step through the installer's front door: a minimal hand-written config, and uninstall without a record.</summary>
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class InstallerConfigOnlyTests : IDisposable
 {
     private readonly TempDirectory _directory = TempDirectory.Create("install-config-only");

@@ -2,10 +2,12 @@ using GuestPull.Install.Containerd;
 using GuestPull.Install.Doctor;
 using GuestPull.Snapshotter;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.Install.Tests.Doctor;
 
 /// <summary>Each doctor check passes on a good setup and fails on the broken one it names.</summary>
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class GuestPullDoctorTests : IDisposable
 {
     private readonly TempDirectory _directory = TempDirectory.Create("install-doctor");

@@ -4,6 +4,7 @@ using GuestPull.Api.Grpc;
 using GuestPull.Api.Cri.V1;
 using GuestPull.Install.Tests.Infrastructure;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.Install.Tests.Integration;
 
@@ -12,6 +13,7 @@ namespace GuestPull.Install.Tests.Integration;
 /// default config (made private) goes through the snapshotter in proxy mode, so no layer blob is
 /// downloaded on the host.
 /// </summary>
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class CriGuestPullTests : IClassFixture<BusyboxImageFixture>
 {
     private readonly BusyboxImageFixture _busybox;

@@ -2,10 +2,12 @@ using GuestPull.Install.Containerd;
 using GuestPull.Install.Doctor;
 using GuestPull.Testing;
 using GuestPull.Testing.Containerd;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.Install.Tests.Integration;
 
 /// <summary>Purging host images through containerd's Images API, and doctor's check for images unpacked by another snapshotter.</summary>
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class HostImagePurgeTests : IClassFixture<BusyboxImageFixture>
 {
     private readonly BusyboxImageFixture _busybox;

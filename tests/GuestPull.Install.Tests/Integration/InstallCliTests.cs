@@ -1,10 +1,12 @@
 using System.Text.Json;
 using GuestPull.Install.Tests.Infrastructure;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.Install.Tests.Integration;
 
 /// <summary>The commands as the demo runs them: <c>guestpull install --standalone</c>, <c>doctor --format json</c>, <c>uninstall</c>.</summary>
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class InstallCliTests
 {
     [Fact]

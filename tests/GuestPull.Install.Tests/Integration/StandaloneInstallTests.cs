@@ -2,6 +2,7 @@ using GuestPull.Install.Doctor;
 using GuestPull.Install.Services;
 using GuestPull.Install.Tests.Infrastructure;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.Install.Tests.Integration;
 
@@ -10,6 +11,7 @@ namespace GuestPull.Install.Tests.Integration;
 /// the edited config is loaded by containerd, which then pulls through the snapshotter; uninstall puts
 /// every file back; a failed step rolls the earlier ones back.
 /// </summary>
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class StandaloneInstallTests : IClassFixture<BusyboxImageFixture>
 {
     private readonly BusyboxImageFixture _busybox;
@@ -101,13 +103,9 @@ public sealed class StandaloneInstallTests : IClassFixture<BusyboxImageFixture>
         }
     }
 
-    [Fact]
+    [FactWithoutSystemd]
     public async Task SystemdModeWithoutSystemdFailsAtSystemctlAndRollsBack()
     {
-        if (Directory.Exists("/run/systemd/system"))
-        {
-            return; // A real systemd would run the unit on this host; this test is for machines without one.
-        }
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         await using var containerd = await RestartableContainerd.CreateAsync(timeout.Token);
         var originalConfig = await File.ReadAllBytesAsync(containerd.ConfigPath, timeout.Token);

@@ -5,6 +5,7 @@ using Google.Protobuf.WellKnownTypes;
 using GuestPull.Api.Agent.V1;
 using GuestPull.IntegrationTests.Infrastructure;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 using GuestPull.Ttrpc;
 
 namespace GuestPull.IntegrationTests.Agent;
@@ -14,6 +15,7 @@ namespace GuestPull.IntegrationTests.Agent;
 /// /run/kata-containers (the guest's memory), at Kata's default paths, driven over ttrpc as the shim
 /// will drive it: the image is pulled inside the "sandbox", and the host sees none of it.
 /// </summary>
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class AgentInSandboxNamespaceTests : IClassFixture<BusyboxImageFixture>
 {
     private const string Service = "guestpull.agent.v1.Agent";

@@ -2,6 +2,7 @@ using Grpc.Core;
 using GuestPull.Api.Cri.V1;
 using GuestPull.Testing;
 using GuestPull.Testing.Cri;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.IntegrationTests.Cri;
 
@@ -10,6 +11,7 @@ namespace GuestPull.IntegrationTests.Cri;
 /// layer on the host) → containerd-shim-guestpull-v2 → guestpull agent in a namespace sandbox → the
 /// test registry. Needs root (namespaces, overlayfs, runc).
 /// </summary>
+[Trait(Requires.Trait, Requires.Components)]
 [Collection(CriCollection.Name)]
 public sealed class GuestPullPodTests(CriNodeFixture fixture) : IClassFixture<CriNodeFixture>
 {

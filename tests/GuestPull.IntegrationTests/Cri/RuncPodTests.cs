@@ -1,6 +1,7 @@
 using GuestPull.Api.Cri.V1;
 using GuestPull.Testing;
 using GuestPull.Testing.Cri;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.IntegrationTests.Cri;
 
@@ -15,6 +16,7 @@ namespace GuestPull.IntegrationTests.Cri;
 /// empty layers, and a later host unpack of an image on the same base would reuse them (the
 /// "same image in two snapshotters" problem of nydus #539).
 /// </summary>
+[Trait(Requires.Trait, Requires.Components)]
 [Collection(CriCollection.Name)]
 public sealed class RuncPodTests(CriNodeFixture fixture) : IClassFixture<CriNodeFixture>
 {

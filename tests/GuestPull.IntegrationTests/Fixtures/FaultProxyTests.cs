@@ -3,9 +3,11 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.IntegrationTests.Fixtures;
 
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class FaultProxyTests(BusyboxImageFixture image) : IClassFixture<BusyboxImageFixture>
 {
     [Fact]

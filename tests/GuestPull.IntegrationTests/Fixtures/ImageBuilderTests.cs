@@ -1,10 +1,12 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.IntegrationTests.Fixtures;
 
 /// Images built with umoci and pushed with skopeo look the way later tests rely on.
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class ImageBuilderTests(BusyboxImageFixture image) : IClassFixture<BusyboxImageFixture>
 {
     [Fact]

@@ -1,8 +1,10 @@
 using System.Text;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.IntegrationTests.Fixtures;
 
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class ProcessRunnerTests
 {
     [Fact]

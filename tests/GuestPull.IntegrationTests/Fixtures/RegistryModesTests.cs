@@ -3,10 +3,12 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.IntegrationTests.Fixtures;
 
 /// Each registry mode works with skopeo as the client, and refuses what it should.
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class RegistryModesTests(BusyboxImageFixture image) : IClassFixture<BusyboxImageFixture>
 {
     private static readonly Dictionary<string, string> Alice = new() { ["alice"] = "correct horse" };

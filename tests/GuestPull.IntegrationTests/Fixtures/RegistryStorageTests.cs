@@ -4,10 +4,12 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.IntegrationTests.Fixtures;
 
 /// The access log and the storage edits hostile tests build on, pinned against docker-registry 2.8.
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class RegistryStorageTests(BusyboxImageFixture image) : IClassFixture<BusyboxImageFixture>
 {
     private const string AcceptAll =

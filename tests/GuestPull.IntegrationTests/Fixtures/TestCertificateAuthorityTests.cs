@@ -1,8 +1,10 @@
 using System.Security.Cryptography.X509Certificates;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.IntegrationTests.Fixtures;
 
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class TestCertificateAuthorityTests
 {
     [Fact]

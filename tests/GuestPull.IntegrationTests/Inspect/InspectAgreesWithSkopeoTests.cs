@@ -2,10 +2,12 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using GuestPull.IntegrationTests.Infrastructure;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.IntegrationTests.Inspect;
 
 /// <summary><c>guestpull inspect</c> against a real docker-registry must agree with skopeo on every digest.</summary>
+[Trait(Requires.Trait, Requires.Components)]
 [Collection(RegistryImagesCollection.Name)]
 public sealed class InspectAgreesWithSkopeoTests(RegistryImagesFixture images)
 {

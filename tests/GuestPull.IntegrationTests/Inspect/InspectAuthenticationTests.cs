@@ -1,10 +1,12 @@
 using System.Text;
 using GuestPull.IntegrationTests.Infrastructure;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.IntegrationTests.Inspect;
 
 /// <summary>TLS with a private CA, htpasswd Basic auth and token auth, each against a real docker-registry.</summary>
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class InspectAuthenticationTests : IClassFixture<BusyboxImageFixture>
 {
     private const string Repo = "auth/busybox:1";

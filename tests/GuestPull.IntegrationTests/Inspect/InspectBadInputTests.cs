@@ -2,10 +2,12 @@ using System.Text;
 using System.Text.Json;
 using GuestPull.IntegrationTests.Infrastructure;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.IntegrationTests.Inspect;
 
 /// <summary>Each kind of bad input gets its own clear error and a non-zero exit code.</summary>
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class InspectBadInputTests : IClassFixture<BusyboxImageFixture>, IAsyncLifetime
 {
     private readonly BusyboxImageFixture _image;

@@ -1,10 +1,12 @@
 using System.Text.Json;
 using GuestPull.IntegrationTests.Infrastructure;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.IntegrationTests.Inspect;
 
 /// <summary>Short names are qualified with registries.conf's unqualified-search-registries.</summary>
+[Trait(Requires.Trait, Requires.Components)]
 [Collection(RegistryImagesCollection.Name)]
 public sealed class InspectShortNameTests(RegistryImagesFixture images)
 {

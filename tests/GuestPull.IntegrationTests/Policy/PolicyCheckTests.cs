@@ -1,5 +1,6 @@
 using GuestPull.IntegrationTests.Infrastructure;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.IntegrationTests.Policy;
 
@@ -8,6 +9,7 @@ namespace GuestPull.IntegrationTests.Policy;
 /// when accepted. Also every signedIdentity rule, against a repository whose signature names
 /// another repository (cosign/copy carries a signature for cosign/signed:1).
 /// </summary>
+[Trait(Requires.Trait, Requires.Components)]
 [Collection(SignedImagesCollection.Name)]
 public sealed class PolicyCheckTests
 {

@@ -1,5 +1,6 @@
 using GuestPull.IntegrationTests.Infrastructure;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.IntegrationTests.Policy;
 
@@ -8,6 +9,7 @@ namespace GuestPull.IntegrationTests.Policy;
 /// requirement type, rejected with a message naming the failed requirement for each way a
 /// signature can be missing or wrong — and nothing is downloaded or created for a rejected image.
 /// </summary>
+[Trait(Requires.Trait, Requires.Components)]
 [Collection(SignedImagesCollection.Name)]
 public sealed class PolicyEnforcementTests
 {

@@ -2,10 +2,12 @@ using System.Text.Json;
 using GuestPull.IntegrationTests.Infrastructure;
 using GuestPull.Linux;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.IntegrationTests.Pull;
 
 /// <summary>A failed pull names the problem and leaves nothing behind; a pull of cached layers downloads nothing.</summary>
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class PullFailureTests : IClassFixture<BusyboxImageFixture>, IAsyncLifetime
 {
     private const string Repo = "pull/busybox:1";

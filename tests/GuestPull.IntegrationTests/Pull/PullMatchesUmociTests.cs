@@ -1,9 +1,11 @@
 using GuestPull.IntegrationTests.Infrastructure;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.IntegrationTests.Pull;
 
 /// <summary>The rootfs <c>guestpull pull</c> builds equals <c>umoci unpack</c>'s, for every compression and both bundle modes.</summary>
+[Trait(Requires.Trait, Requires.Components)]
 [Collection(RichImageCollection.Name)]
 public sealed class PullMatchesUmociTests(RichImageFixture image)
 {

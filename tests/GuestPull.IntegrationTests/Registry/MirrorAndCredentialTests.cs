@@ -3,6 +3,7 @@ using GuestPull.Oci.Registry;
 using GuestPull.Oci.Registry.Auth;
 using GuestPull.Oci.Registry.Configuration;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.IntegrationTests.Registry;
 
@@ -10,6 +11,7 @@ namespace GuestPull.IntegrationTests.Registry;
 /// registries.conf mirrors and blocks, and where credentials may go: never from the origin to a
 /// mirror, never across a redirect to another host.
 /// </summary>
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class MirrorAndCredentialTests : IClassFixture<BusyboxImageFixture>
 {
     private const string Repo = "mirror/busybox:1";

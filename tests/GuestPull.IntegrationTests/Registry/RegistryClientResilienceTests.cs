@@ -4,10 +4,12 @@ using GuestPull.Oci.Model;
 using GuestPull.Oci.Registry;
 using GuestPull.Oci.Registry.Configuration;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.IntegrationTests.Registry;
 
 /// <summary>Dropped connections, server errors and Retry-After, through a fault proxy in front of a real registry.</summary>
+[Trait(Requires.Trait, Requires.Components)]
 [Collection(RegistryImagesCollection.Name)]
 public sealed class RegistryClientResilienceTests(RegistryImagesFixture images)
 {

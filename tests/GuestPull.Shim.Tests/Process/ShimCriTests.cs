@@ -1,6 +1,7 @@
 using GuestPull.Api.Cri.V1;
 using GuestPull.Testing;
 using GuestPull.Testing.Cri;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.Shim.Tests.Process;
 
@@ -9,6 +10,7 @@ namespace GuestPull.Shim.Tests.Process;
 /// whose image is pulled in the sandbox, ExecSync works, and removing the pod leaves nothing behind.
 /// Needs root (namespaces, overlayfs, runc), as CI has.
 /// </summary>
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class ShimCriTests : IClassFixture<BusyboxImageFixture>
 {
     private readonly BusyboxImageFixture _busybox;

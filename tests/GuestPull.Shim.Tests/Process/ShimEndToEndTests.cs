@@ -4,6 +4,7 @@ using Google.Protobuf.WellKnownTypes;
 using GuestPull.Api.Containerd.Events;
 using GuestPull.Api.Containerd.Task.V2;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 using GuestPull.Ttrpc;
 
 namespace GuestPull.Shim.Tests.Process;
@@ -14,6 +15,7 @@ namespace GuestPull.Shim.Tests.Process;
 /// "hello" into its stdout fifo, an exec, kill, delete, shutdown, and nothing left behind.
 /// Needs root (namespaces, mounts, runc), as CI has.
 /// </summary>
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class ShimEndToEndTests : IClassFixture<BusyboxImageFixture>
 {
     private const string KataRun = "/run/kata-containers";

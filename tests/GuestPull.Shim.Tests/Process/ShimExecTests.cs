@@ -6,11 +6,13 @@ using GuestPull.Linux;
 using GuestPull.Api.Containerd.Events;
 using GuestPull.Api.Containerd.Task.V2;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 using GuestPull.Ttrpc;
 
 namespace GuestPull.Shim.Tests.Process;
 
 /// <summary>Exec, stdin, kill and error paths of the real shim and agent (needs root, as CI has).</summary>
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class ShimExecTests : IClassFixture<BusyboxImageFixture>
 {
     private const string VolumeJson = """{"volume_type":"image_guest_pull","image_pull":{"metadata":{}}}""";

@@ -2,11 +2,13 @@ using Google.Protobuf.WellKnownTypes;
 using GuestPull.Api.Containerd.Task.V2;
 using GuestPull.Testing;
 using GuestPull.Testing.Containerd;
+using GuestPull.Testing.Traits;
 using GuestPull.Ttrpc;
 
 namespace GuestPull.Shim.Tests.Process;
 
 /// <summary>The shim's events against a real containerd 1.6: its ttrpc Events/Forward accepts and decodes them.</summary>
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class ShimWithContainerdTests
 {
     private const string VolumeJson = """{"volume_type":"image_guest_pull","image_pull":{"metadata":{}}}""";
