@@ -2,10 +2,12 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using GuestPull.Api.Agent.V1;
 using GuestPull.Agent.Tests.Support;
+using GuestPull.Testing.Traits;
 using GuestPull.Ttrpc;
 
 namespace GuestPull.Agent.Tests;
 
+[Trait(Requires.Trait, Requires.Root)]
 [Collection(AgentCollection.Name)]
 public sealed class ContainerLifecycleTests(AgentEnvironment environment)
 {

@@ -2,6 +2,7 @@ using GuestPull.Testing;
 using System.Globalization;
 using System.IO.Compression;
 using GuestPull.Linux;
+using GuestPull.Testing.Traits;
 using GuestPull.Unpack.Tests.Helpers;
 
 namespace GuestPull.Unpack.Tests;
@@ -10,6 +11,7 @@ namespace GuestPull.Unpack.Tests;
 /// Layers built to escape or corrupt the root. Every test runs with openat2 and with the
 /// user-space walker, and checks that the sentinel tree next to the root is untouched.
 /// </summary>
+[Trait(Requires.Trait, Requires.Root)]
 public sealed class HostileLayerTests
 {
     public static TheoryData<bool> Resolvers => new() { false, true };

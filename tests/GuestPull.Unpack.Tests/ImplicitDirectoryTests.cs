@@ -1,9 +1,11 @@
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 using GuestPull.Unpack.Tests.Helpers;
 
 namespace GuestPull.Unpack.Tests;
 
 /// <summary>The applier reports the parent directories a layer needed but had no entry for.</summary>
+[Trait(Requires.Trait, Requires.Root)]
 public sealed class ImplicitDirectoryTests
 {
     [Fact]

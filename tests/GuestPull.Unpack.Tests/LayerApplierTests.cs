@@ -1,10 +1,12 @@
 using GuestPull.Testing;
 using GuestPull.Linux;
+using GuestPull.Testing.Traits;
 using GuestPull.Unpack.Tests.Helpers;
 
 namespace GuestPull.Unpack.Tests;
 
 /// <summary>Every entry type, attribute and replacement rule, on a real file system (as root).</summary>
+[Trait(Requires.Trait, Requires.Root)]
 public sealed class LayerApplierTests
 {
     private static readonly byte[] Capability = [0x01, 0x00, 0x00, 0x02, 0x00, 0x20, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];

@@ -1,12 +1,14 @@
 using GuestPull.Testing;
 using System.IO.Compression;
 using System.Security.Cryptography;
+using GuestPull.Testing.Traits;
 using GuestPull.Unpack.Tests.Helpers;
 using ZstdSharp;
 using ZstdSharp.Unsafe;
 
 namespace GuestPull.Unpack.Tests;
 
+[Trait(Requires.Trait, Requires.Root)]
 public sealed class LayerDecompressorTests
 {
     public static TheoryData<string, LayerCompression> MediaTypes => new()

@@ -1,5 +1,6 @@
 using System.Globalization;
 using GuestPull.Linux;
+using GuestPull.Testing.Traits;
 using GuestPull.Unpack.Tests.Helpers;
 
 namespace GuestPull.Unpack.Tests;
@@ -65,6 +66,7 @@ public sealed class LinuxCallsTests
         test.AssertOutsideUntouched();
     }
 
+    [Trait(Requires.Trait, Requires.Root)]
     [Fact]
     public async Task StatxAgreesWithCoreutilsStat()
     {
@@ -95,6 +97,7 @@ public sealed class LinuxCallsTests
         Assert.Equal(300u, FileSystemCalls.DeviceMinor(dev.DeviceNumber));
     }
 
+    [Trait(Requires.Trait, Requires.Root)]
     [Fact]
     public async Task BinaryXattrValuesRoundTripThroughEveryForm()
     {

@@ -5,10 +5,12 @@ using GuestPull.Images.Tests.Fixtures;
 using GuestPull.Linux;
 using GuestPull.Oci.Model;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.Images.Tests.Bundles;
 
 /// Runs as root: mounts overlayfs, creates device nodes, sets trusted.* xattrs.
+[Trait(Requires.Trait, Requires.Root)]
 public sealed class BundleWriterTests : IAsyncLifetime
 {
     private static readonly byte[] Capability = [0x01, 0x00, 0x00, 0x02, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00];

@@ -5,6 +5,7 @@ using GuestPull.Images.Store;
 using GuestPull.Images.Tests.Fixtures;
 using GuestPull.Linux;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.Images.Tests.Bundles;
 
@@ -12,6 +13,7 @@ namespace GuestPull.Images.Tests.Bundles;
 /// A layer that writes <c>srv/app/new.txt</c> without an entry for <c>srv/app/</c> must not change
 /// <c>srv/app</c>'s attributes: in both bundle modes they stay those of the layer below.
 /// </summary>
+[Trait(Requires.Trait, Requires.Root)]
 public sealed class ImplicitParentDirectoryTests : IDisposable
 {
     private readonly TempDirectory _temp = TempDirectory.Create("implicit-parents");

@@ -5,9 +5,11 @@ using GuestPull.Images.Tests.Fixtures;
 using GuestPull.Images.Tests.Store;
 using GuestPull.Oci.Model;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.Images.Tests.Bundles;
 
+[Trait(Requires.Trait, Requires.Root)]
 public sealed class StoreToBundleTests : IDisposable
 {
     private readonly TempDirectory _temp = TempDirectory.Create("store-bundle");

@@ -1,8 +1,10 @@
 using System.Text.Json.Nodes;
 using GuestPull.Shim.Rootfs;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.Shim.Tests.Unit;
 
+[Trait(Requires.Trait, Requires.Root)]
 public sealed class SpecRewriterTests
 {
     private static JsonObject Spec() => JsonNode.Parse("""

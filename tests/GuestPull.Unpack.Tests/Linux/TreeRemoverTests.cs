@@ -1,3 +1,4 @@
+using GuestPull.Testing.Traits;
 using GuestPull.Linux;
 using GuestPull.Unpack.Tests.Helpers;
 
@@ -84,6 +85,7 @@ public sealed class TreeRemoverTests
         TreeRemover.Delete(Path.Combine(Path.GetTempPath(), "guestpull-missing-" + Guid.NewGuid().ToString("N"), "below"));
     }
 
+    [Trait(Requires.Trait, Requires.Root)]
     [Fact]
     public async Task AMountPointInsideTheTreeIsRefusedBeforeItsContentIsTouched()
     {
