@@ -35,7 +35,7 @@ internal static class AgentConfigParser
         TomlTable table;
         try
         {
-            table = TomlSerializer.Deserialize<TomlTable>(text) ?? new TomlTable();
+            table = TomlSerializer.Deserialize(text, TomlModelContext.Default.TomlTable) ?? new TomlTable();
         }
         catch (TomlException ex)
         {

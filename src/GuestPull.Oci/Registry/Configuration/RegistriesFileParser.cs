@@ -17,7 +17,7 @@ internal static class RegistriesFileParser
         TomlTable document;
         try
         {
-            document = TomlSerializer.Deserialize<TomlTable>(toml) ?? [];
+            document = TomlSerializer.Deserialize(toml, TomlModelContext.Default.TomlTable) ?? [];
         }
         catch (TomlException ex)
         {
