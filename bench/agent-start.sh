@@ -40,8 +40,12 @@ def try_check(path):
         header = s.recv(10, socket.MSG_WAITALL)
         length, stream, kind, _ = struct.unpack(">IIBB", header)
         response = s.recv(length, socket.MSG_WAITALL) if length else b""
-        # A response (type 2) on stream 1 without a status field (1) is a successful call.
-        return kind == 2 and stream == 1 and not response.startswith(b"\x0a")
+        if kind != 2 or stream != 1:
+            return False
+        # The status (field 1) is absent or empty (code OK) on success; anything else would never turn into one.
+        if response.startswith(b"\x0a") and not response.startswith(b"\x0a\x00"):
+            raise SystemExit(f"Check failed: {response!r}")
+        return True
 
 def measure(command):
     directory = tempfile.mkdtemp(prefix="guestpull-agent-start-")
