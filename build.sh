@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the solution (src, tests and the benchmarks, so none of them can rot) and publishes the
-# `guestpull` CLI into artifacts/bin/.
+# `guestpull` CLI and the NativeAOT `guestpull-agent` into artifacts/bin/.
 set -euo pipefail
 cd "$(dirname "$0")"
 configuration=${CONFIGURATION:-Release}
@@ -10,6 +10,12 @@ dotnet build GuestPull.slnx -c "$configuration" --nologo -v quiet -clp:ErrorsOnl
 rid=$(dotnet --info | sed -n 's/^ *RID: *//p' | head -1)
 dotnet publish src/GuestPull.Cli/GuestPull.Cli.csproj -c "$configuration" --nologo -v quiet -clp:ErrorsOnly \
   -o artifacts/bin --no-self-contained ${rid:+-r "$rid" -p:PublishReadyToRun=true}
+# The guest agent runs in a VM without a .NET runtime: guestpull-agent is one NativeAOT executable
+# (SQLite and OpenSSL linked in, glibc shared). Trim/AOT warnings would be runtime failures there; the
+# repository's TreatWarningsAsErrors reaches the AOT compiler too, so any of them fails the publish.
+dotnet publish src/GuestPull.Agent.Host/GuestPull.Agent.Host.csproj -c "$configuration" --nologo -v quiet -clp:ErrorsOnly \
+  -o artifacts/agent-publish -r "${rid:-linux-x64}"
+install -m 0755 artifacts/agent-publish/guestpull-agent artifacts/bin/guestpull-agent
 # containerd finds a runtime's shim by name (containerd-shim-<name>-v2 for io.containerd.<name>.v2) on
 # PATH; the launcher is that name for `guestpull shim`, resolving its own directory through symlinks.
 cat > artifacts/bin/containerd-shim-guestpull-v2 <<'LAUNCHER'
@@ -25,4 +31,4 @@ cat > artifacts/bin/nydus-overlayfs <<'LAUNCHER'
 exec "$(dirname "$(readlink -f "$0")")/guestpull" mount-helper "$@"
 LAUNCHER
 chmod 0755 artifacts/bin/containerd-shim-guestpull-v2 artifacts/bin/nydus-overlayfs
-echo "built: $(pwd)/artifacts/bin/guestpull, containerd-shim-guestpull-v2, nydus-overlayfs"
+echo "built: $(pwd)/artifacts/bin/guestpull, guestpull-agent, containerd-shim-guestpull-v2, nydus-overlayfs"

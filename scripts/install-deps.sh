@@ -5,7 +5,11 @@
 set -euo pipefail
 
 packages=(containerd runc docker-registry skopeo umoci busybox-static apache2-utils openssl gnupg fuse3
-          ca-certificates curl iproute2 util-linux e2fsprogs "$@")
+          ca-certificates curl iproute2 util-linux e2fsprogs
+          # guestpull-agent is published NativeAOT: clang and lld link it, with SQLite and OpenSSL linked in
+          # from their static archives (OpenSSL's .NET shim is compiled there with cmake and make).
+          clang lld libsqlite3-dev libssl-dev cmake make
+          "$@")
 
 missing=()
 for p in "${packages[@]}"; do

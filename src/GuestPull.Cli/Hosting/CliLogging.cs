@@ -1,4 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace GuestPull.Cli.Hosting;
 
@@ -30,6 +33,9 @@ internal static class CliLogging
             o.LogToStandardErrorThreshold = LogLevel.Trace;
             o.FormatterName = CliLogFormatter.FormatterName;
         });
-        builder.AddConsoleFormatter<CliLogFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
+        // Registered as a plain service rather than with AddConsoleFormatter, which binds the formatter's
+        // options from configuration by reflection (none is configured here) and so is not NativeAOT-safe:
+        // the NativeAOT guestpull-agent shares this file.
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ConsoleFormatter, CliLogFormatter>());
     });
 }

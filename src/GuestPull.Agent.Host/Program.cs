@@ -1,0 +1,3 @@
+using GuestPull.Agent.Host;
+
+return await AgentProgram.RunAsync(args).ConfigureAwait(false);

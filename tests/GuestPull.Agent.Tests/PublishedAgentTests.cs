@@ -1,0 +1,53 @@
+using GuestPull.Api.Agent.V1;
+using GuestPull.Agent.Tests.Support;
+using GuestPull.Testing;
+
+namespace GuestPull.Agent.Tests;
+
+/// The NativeAOT executable serves the same API as the library: a health check, then a guest pull from the
+/// test registry into a bundle (HTTP, gzip layers, the SQLite layer store) and the container's output.
+[Collection(AgentCollection.Name)]
+public sealed class PublishedAgentTests(AgentEnvironment environment)
+{
+    [Fact]
+    public async Task NativeAgent_ServesCheck_PullsIntoABundle_AndRunsTheContainer()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        var ct = timeout.Token;
+        await using var agent = await PublishedAgent.StartAsync(environment.Registry.Host, trustedCaFile: null, ct);
+        var client = agent.Client;
+
+        var health = await client.CallAsync<CheckRequest, HealthCheckResponse>("Check", new CheckRequest(), ct);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+
+        await client.CreateAsync(AgentClient.GuestPull("native-1", environment.HelloImage, agent.BundleRoot), ct);
+        var bundle = Path.Combine(agent.BundleRoot, "native-1");
+        Assert.True(File.Exists(Path.Combine(bundle, "config.json")));
+        Assert.True(File.Exists(Path.Combine(bundle, "rootfs", "bin", "busybox")));
+
+        await client.StartAsync("native-1", ct);
+        Assert.Equal("hello\n", await client.ReadToEndAsync("ReadStdout", "native-1", string.Empty, ct));
+        Assert.Equal(0, (await client.WaitAsync("native-1", string.Empty, ct)).Status);
+        await client.RemoveAsync("native-1", ct);
+        Assert.False(Directory.Exists(bundle), "the bundle is gone after RemoveContainer");
+    }
+
+    [Fact]
+    public async Task NativeAgent_PullsZstdLayersOverHttps()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        var ct = timeout.Token;
+        using var directory = TempDirectory.Create("aot-agent-tls");
+        await using var registry = await RegistryInstance.StartAsync(new RegistryOptions { Name = "aot-tls", Tls = true }, ct);
+        var layout = directory.Combine("layout");
+        await ImageBuilder.BuildBusyboxAsync(layout, "hello", new ImageConfigOptions { Cmd = ["echo", "hello"] }, ct);
+        await ImageBuilder.PushAsync(layout, "hello", registry, "test/hello-zstd:latest", new PushOptions { Compression = LayerCompression.Zstd }, ct);
+
+        // OpenSSL is linked into the executable: the TLS handshake and the chain check to the test CA run there.
+        await using var agent = await PublishedAgent.StartAsync(insecureRegistry: null, registry.CaCertificatePath, ct);
+        await agent.Client.CreateAsync(AgentClient.GuestPull("native-tls", $"{registry.Host}/test/hello-zstd:latest", agent.BundleRoot), ct);
+        var bundle = Path.Combine(agent.BundleRoot, "native-tls");
+        Assert.True(File.Exists(Path.Combine(bundle, "rootfs", "bin", "busybox")));
+        await agent.Client.RemoveAsync("native-tls", ct);
+    }
+}
