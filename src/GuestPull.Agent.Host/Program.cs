@@ -1,3 +1,7 @@
-using GuestPull.Agent.Host;
+using System.CommandLine;
+using GuestPull.Agent.Hosting;
+using GuestPull.Cli.Hosting;
 
-return await AgentProgram.RunAsync(args).ConfigureAwait(false);
+var root = new RootCommand("guestpull-agent: " + AgentCommandLine.Description);
+AgentCommandLine.Configure(root, "guestpull-agent", CliLogging.CreateForDaemon);
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -121,14 +121,14 @@ internal static class ShimConfigParser
 
         if (!hasRuncRoot)
         {
-            text.Append("runc_root = ").Append(Quote(SandboxRuncRoot)).Append('\n');
+            text.Append("runc_root = ").Append(TomlText.Quote(SandboxRuncRoot)).Append('\n');
         }
 
         // The shim mounts a rootfs the host unpacked (no guest-pull volume) below its shared root, which
         // the sandbox sees at the same path: the agent may take root filesystems from there and only there.
         if (!hasHostRootfsRoot)
         {
-            text.Append("host_rootfs_root = ").Append(Quote(sharedRoot)).Append('\n');
+            text.Append("host_rootfs_root = ").Append(TomlText.Quote(sharedRoot)).Append('\n');
         }
 
         return text.ToString();
@@ -137,28 +137,10 @@ internal static class ShimConfigParser
     // The agent's keys hold strings, integers, booleans and string arrays; the agent checks the values themselves.
     private static string TomlValue(TomlSection agent, string key) => agent.GetValue(key) switch
     {
-        string s => Quote(s),
+        string s => TomlText.Quote(s),
         long n => n.ToString(CultureInfo.InvariantCulture),
         bool b => b ? "true" : "false",
-        TomlArray => "[" + string.Join(", ", agent.GetStringArray(key).Select(Quote)) + "]",
+        TomlArray => "[" + string.Join(", ", agent.GetStringArray(key).Select(TomlText.Quote)) + "]",
         _ => throw agent.Invalid(key, "a string, an integer, true or false, or an array of strings"),
     };
-
-    // A TOML basic string: escape the backslash, the quote and control characters.
-    private static string Quote(string value)
-    {
-        var text = new StringBuilder("\"");
-        foreach (var c in value)
-        {
-            _ = c switch
-            {
-                '\\' => text.Append("\\\\"),
-                '"' => text.Append("\\\""),
-                < ' ' or '\u007f' => text.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)),
-                _ => text.Append(c),
-            };
-        }
-
-        return text.Append('"').ToString();
-    }
 }
