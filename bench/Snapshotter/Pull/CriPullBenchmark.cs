@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Grpc.Core;
+using GuestPull.Api.Grpc;
 using GuestPull.Snapshotter;
 using GuestPull.Api.Containerd.Snapshots.V1;
 using GuestPull.Api.Cri.V1;

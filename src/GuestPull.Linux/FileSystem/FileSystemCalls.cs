@@ -30,22 +30,7 @@ public static unsafe partial class FileSystemCalls
     public static int TryOpen(string path, OpenFlags flags, uint mode, out SafeFileDescriptor? descriptor)
     {
         var native = NativeOpenFlags.Translate(flags);
-        while (true)
-        {
-            var fd = LibC.Open(path, native, mode);
-            if (fd >= 0)
-            {
-                descriptor = new SafeFileDescriptor(fd);
-                return 0;
-            }
-
-            var errno = Marshal.GetLastPInvokeError();
-            if (errno != Errno.EINTR)
-            {
-                descriptor = null;
-                return errno;
-            }
-        }
+        return OpenRetryingOnInterrupt(() => LibC.Open(path, native, mode), out descriptor);
     }
 
     /// <summary>Opens an absolute (or working-directory relative) path, following symlinks.</summary>
@@ -67,9 +52,15 @@ public static unsafe partial class FileSystemCalls
     public static int TryOpenAt(SafeFileDescriptor directory, string path, OpenFlags flags, uint mode, out SafeFileDescriptor? descriptor)
     {
         var native = NativeOpenFlags.Translate(flags);
+        return OpenRetryingOnInterrupt(() => LibC.OpenAt(directory, path, native, mode), out descriptor);
+    }
+
+    // An open interrupted by a signal is retried: the caller asked for the file, not for the signal's side effect.
+    private static int OpenRetryingOnInterrupt(Func<int> open, out SafeFileDescriptor? descriptor)
+    {
         while (true)
         {
-            var fd = LibC.OpenAt(directory, path, native, mode);
+            var fd = open();
             if (fd >= 0)
             {
                 descriptor = new SafeFileDescriptor(fd);
