@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using GuestPull.Agent.Configuration;
 using GuestPull.Agent.Storage;
+using GuestPull.Api.Cri;
 using GuestPull.Images.Bundles;
 using GuestPull.Linux;
 using GuestPull.Ttrpc;
@@ -14,9 +15,6 @@ namespace GuestPull.Agent.Containers;
 /// </summary>
 internal sealed class ContainerBundlePreparer
 {
-    public const string ContainerTypeAnnotation = "io.kubernetes.cri.container-type";
-    public const string ImageNameAnnotation = "io.kubernetes.cri.image-name";
-    public const string CrioImageNameAnnotation = "io.kubernetes.cri-o.ImageName";
     public const string PauseSource = "pause";
 
     /// <summary>What ListContainers reports as the image of a container whose rootfs the host shared.</summary>
@@ -39,7 +37,7 @@ internal sealed class ContainerBundlePreparer
     /// <summary>The bundle of a container whose rootfs is the pause layer (sandbox) or an image pulled in the guest.</summary>
     public ContainerBundlePlan ForGuestPull(string id, JsonObject spec, GuestPullStorage storage)
     {
-        var sandbox = SpecMerger.Annotation(spec, ContainerTypeAnnotation) == "sandbox" || storage.Source == PauseSource;
+        var sandbox = CriAnnotations.IsSandbox(key => SpecMerger.Annotation(spec, key)) || storage.Source == PauseSource;
         var image = sandbox ? PauseSource : ImageName(storage, spec);
         var bundle = Path.Combine(_settings.BundleRoot, id);
         var rootfs = Path.Combine(bundle, "rootfs");
@@ -122,12 +120,10 @@ internal sealed class ContainerBundlePreparer
             return storage.Source;
         }
 
-        return SpecMerger.Annotation(spec, ImageNameAnnotation)
-            ?? SpecMerger.Annotation(spec, CrioImageNameAnnotation)
-            ?? storage.Metadata.GetValueOrDefault(ImageNameAnnotation)
-            ?? storage.Metadata.GetValueOrDefault(CrioImageNameAnnotation)
+        return CriAnnotations.First(key => SpecMerger.Annotation(spec, key), CriAnnotations.ImageNameKeys)
+            ?? CriAnnotations.First(key => storage.Metadata.GetValueOrDefault(key), CriAnnotations.ImageNameKeys)
             ?? throw new TtrpcException(
                 TtrpcStatusCode.InvalidArgument,
-                $"Failed to get image name from annotations: the image_guest_pull storage has no source and neither the spec nor the driver option carries {ImageNameAnnotation}");
+                $"Failed to get image name from annotations: the image_guest_pull storage has no source and neither the spec nor the driver option carries {CriAnnotations.ImageName}");
     }
 }

@@ -1,28 +1,21 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GuestPull.Api.Cri;
 
 namespace GuestPull.Shim.Daemon;
 
-/// <summary>Which pod a container belongs to: CRI's sandbox-id annotation, else the container itself.</summary>
+/// <summary>Which pod a container belongs to: CRI's sandbox-id annotation (containerd's or CRI-O's), else the container itself.</summary>
 internal static class PodGrouping
 {
-    public const string SandboxIdAnnotation = "io.kubernetes.cri.sandbox-id";
-    public const string ContainerTypeAnnotation = "io.kubernetes.cri.container-type";
-    public const string ImageNameAnnotation = "io.kubernetes.cri.image-name";
-    public const string CrioImageNameAnnotation = "io.kubernetes.cri-o.ImageName";
-
-    public static string GroupOf(string containerId, JsonObject? spec)
-    {
-        var sandboxId = Annotation(spec, SandboxIdAnnotation);
-        return string.IsNullOrEmpty(sandboxId) ? containerId : sandboxId;
-    }
+    public static string GroupOf(string containerId, JsonObject? spec) =>
+        CriAnnotations.First(key => Annotation(spec, key), CriAnnotations.SandboxIdKeys) ?? containerId;
 
     public static string? Annotation(JsonObject? spec, string key) =>
         spec?["annotations"] is JsonObject annotations && annotations[key] is JsonValue value && value.TryGetValue<string>(out var text)
             ? text
             : null;
 
-    public static bool IsSandboxContainer(JsonObject spec) => Annotation(spec, ContainerTypeAnnotation) == "sandbox";
+    public static bool IsSandboxContainer(JsonObject spec) => CriAnnotations.IsSandbox(key => Annotation(spec, key));
 
     /// <summary>Reads <c>config.json</c> of a bundle; null when the bundle or file is gone.</summary>
     public static async Task<JsonObject?> TryReadSpecAsync(string bundle, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using GuestPull.Api.Agent.V1;
+using GuestPull.Api.Cri;
 using GuestPull.Api.Kata;
 using GuestPull.Shim.Daemon;
 
@@ -40,18 +41,7 @@ internal static class GuestPullStorageBuilder
 
     public static string GuestRootfs(string guestBundleRoot, string containerId) => $"{guestBundleRoot}/{containerId}/rootfs";
 
-    private static string ImageName(IReadOnlyDictionary<string, string> annotations)
-    {
-        if (annotations.TryGetValue(PodGrouping.ImageNameAnnotation, out var name) && name.Length > 0)
-        {
-            return name;
-        }
-
-        if (annotations.TryGetValue(PodGrouping.CrioImageNameAnnotation, out name) && name.Length > 0)
-        {
-            return name;
-        }
-
-        throw new ShimException($"Failed to get image name from annotations: the container's spec has no \"{PodGrouping.ImageNameAnnotation}\" annotation, and its rootfs is an {Driver} volume");
-    }
+    private static string ImageName(IReadOnlyDictionary<string, string> annotations) =>
+        CriAnnotations.First(key => annotations.GetValueOrDefault(key), CriAnnotations.ImageNameKeys)
+            ?? throw new ShimException($"Failed to get image name from annotations: the container's spec has no \"{CriAnnotations.ImageName}\" annotation, and its rootfs is an {Driver} volume");
 }

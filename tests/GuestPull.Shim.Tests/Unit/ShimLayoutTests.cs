@@ -62,4 +62,24 @@ public sealed class ShimLayoutTests
         Assert.Equal("c1", PodGrouping.GroupOf("c1", null));
         Assert.Equal("c1", PodGrouping.GroupOf("c1", []));
     }
+
+    [Fact]
+    public void CrioSandboxesAndTheirContainersAreRecognisedAsKataDoes()
+    {
+        var sandbox = System.Text.Json.Nodes.JsonNode.Parse("""{"annotations":{"io.kubernetes.cri-o.ContainerType":"sandbox","io.kubernetes.cri-o.SandboxID":"pod2"}}""")!.AsObject();
+        var container = System.Text.Json.Nodes.JsonNode.Parse("""{"annotations":{"io.kubernetes.cri-o.ContainerType":"container","io.kubernetes.cri-o.SandboxID":"pod2"}}""")!.AsObject();
+
+        Assert.True(PodGrouping.IsSandboxContainer(sandbox));
+        Assert.False(PodGrouping.IsSandboxContainer(container));
+        Assert.Equal("pod2", PodGrouping.GroupOf("c2", container));
+    }
+
+    [Fact]
+    public void ContainerdsAnnotationsWinOverCriOs()
+    {
+        var spec = System.Text.Json.Nodes.JsonNode.Parse("""{"annotations":{"io.kubernetes.cri.container-type":"container","io.kubernetes.cri-o.ContainerType":"sandbox","io.kubernetes.cri.sandbox-id":"a","io.kubernetes.cri-o.SandboxID":"b"}}""")!.AsObject();
+
+        Assert.False(PodGrouping.IsSandboxContainer(spec));
+        Assert.Equal("a", PodGrouping.GroupOf("c", spec));
+    }
 }
