@@ -19,7 +19,7 @@ internal static class AgentProgram
     {
         var listen = new Option<string>("--listen")
         {
-            Description = "ttrpc address to serve: unix:///PATH (a vsock transport comes with the VM backend)",
+            Description = "ttrpc address to serve: unix:///PATH, or serial:///dev/virtio-ports/NAME (a virtio-serial port in a VM)",
             HelpName = "ADDRESS",
             Required = true,
         };
