@@ -42,6 +42,14 @@ public sealed class GuestVmTests
             var answers = await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => agent.CheckAsync(timeout.Token)));
             Assert.All(answers, health => Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status));
             _output.WriteLine($"64 concurrent Checks: {concurrent.Elapsed.TotalMilliseconds:F0} ms");
+
+            // The host side going away and coming back (a restarted shim): the guest sees a hang-up,
+            // reopens its port and serves the next connection.
+            await agent.DisposeAsync();
+            var reconnect = Stopwatch.StartNew();
+            await using var again = await guest.ConnectAgentAsync(TimeSpan.FromSeconds(30), timeout.Token);
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await again.CheckAsync(timeout.Token)).Status);
+            _output.WriteLine($"reconnect -> Check answered: {reconnect.Elapsed.TotalMilliseconds:F0} ms");
         }
         catch (Exception ex) when (ex is not XunitException)
         {

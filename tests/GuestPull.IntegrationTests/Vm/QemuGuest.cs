@@ -56,8 +56,9 @@ internal sealed class QemuGuest : IAsyncDisposable
             var console = directory.Combine("console.log");
             string[] arguments =
             [
-                // microvm: virtio-mmio only, no PCI, no firmware (QEMU loads the ELF vmlinux through PVH).
-                "-M", "microvm,x-option-roms=off,rtc=off,pit=off,pic=off",
+                // microvm: virtio-mmio only, no PCI, no firmware (QEMU loads the ELF vmlinux through PVH). The
+                // RTC stays: without it the kernel's two RTC probes time out, 2 s of a 5.5 s boot under TCG.
+                "-M", "microvm,x-option-roms=off,pit=off,pic=off",
                 "-accel", "tcg", "-cpu", "max", "-smp", "1", "-m", memoryMiB.ToString(CultureInfo.InvariantCulture),
                 "-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none", "-no-reboot",
                 "-kernel", image.Kernel, "-initrd", image.Initramfs,
