@@ -97,7 +97,7 @@ mkdir -p "$root"/{bin,usr/bin,usr/sbin,etc/ssl/certs,etc/guestpull,dev,proc,sys,
 install -m 0755 scripts/guest/init "$root/init"
 install -m 0755 "$busybox_binary" "$root/bin/busybox"
 # Only the applets /init calls; busybox is the init's shell and nothing a container sees.
-for applet in sh mount mkdir insmod ip ln cat ls sleep; do ln -s busybox "$root/bin/$applet"; done
+for applet in sh mount mkdir insmod ip ln cat ls sleep cp switch_root tr; do ln -s busybox "$root/bin/$applet"; done
 install -m 0755 "$agent" "$root/usr/bin/guestpull-agent"
 install -m 0755 "$runc_binary" "$root/usr/sbin/runc"
 install -m 0644 "$(readlink -f "$ca_bundle")" "$root/etc/ssl/certs/ca-certificates.crt"

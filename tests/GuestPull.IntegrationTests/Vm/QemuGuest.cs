@@ -47,7 +47,10 @@ internal sealed class QemuGuest : IAsyncDisposable
     public TimeSpan Uptime => _sinceStart.Elapsed;
 
     /// <summary>Boots <paramref name="image"/> with 1 vCPU and <paramref name="memoryMiB"/> of memory.</summary>
-    public static QemuGuest Start(GuestImage image, int memoryMiB = 512)
+    /// <param name="image">The kernel and initramfs.</param>
+    /// <param name="memoryMiB">The guest's memory.</param>
+    /// <param name="kernelArguments">Appended to the kernel command line (the guest's /init reads <c>guestpull.*</c>).</param>
+    public static QemuGuest Start(GuestImage image, int memoryMiB = 512, string? kernelArguments = null)
     {
         var directory = TempDirectory.Create("vm");
         try
@@ -62,7 +65,7 @@ internal sealed class QemuGuest : IAsyncDisposable
                 "-accel", "tcg", "-cpu", "max", "-smp", "1", "-m", memoryMiB.ToString(CultureInfo.InvariantCulture),
                 "-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none", "-no-reboot",
                 "-kernel", image.Kernel, "-initrd", image.Initramfs,
-                "-append", KernelCommandLine(),
+                "-append", kernelArguments is null ? KernelCommandLine() : $"{KernelCommandLine()} {kernelArguments}",
                 "-serial", $"file:{console}",
                 // Without an entropy device the guest's first getrandom waits for the crng to be seeded.
                 "-device", "virtio-rng-device",
