@@ -78,10 +78,7 @@ public sealed class GuestVmTests : IClassFixture<BusyboxImageFixture>
         Assert.False(Directory.Exists(directory), $"{directory} was not removed");
     }
 
-    // Boots, reaches the host's registry and starts creating the sandbox, then fails: the layer store marks
-    // implicit directories with a user.* extended attribute, and tmpfs has those only from Linux 6.6 (the
-    // guest's 6.1 answers EOPNOTSUPP). The guest has no other file system for its images yet.
-    [Fact(Skip = "the layer store's user.* xattrs need Linux 6.6's tmpfs; the guest kernel is 6.1 (docs/guest.md)")]
+    [Fact]
     public async Task The_agent_in_the_guest_pulls_an_image_from_the_hosts_registry_and_runs_it_with_runc()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
