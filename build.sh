@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the solution (src, tests and the benchmarks, so none of them can rot) and publishes the
-# `guestpull` CLI and the NativeAOT `guestpull-agent` into artifacts/bin/.
+# `guestpull` CLI and the NativeAOT `guestpull-agent` into artifacts/bin/, then the guest image into
+# artifacts/guest/.
 set -euo pipefail
 cd "$(dirname "$0")"
 configuration=${CONFIGURATION:-Release}
@@ -32,3 +33,6 @@ exec "$(dirname "$(readlink -f "$0")")/guestpull" mount-helper "$@"
 LAUNCHER
 chmod 0755 artifacts/bin/containerd-shim-guestpull-v2 artifacts/bin/nydus-overlayfs
 echo "built: $(pwd)/artifacts/bin/guestpull, guestpull-agent, containerd-shim-guestpull-v2, nydus-overlayfs"
+# The sandbox VM's guest image (Debian's kernel, an initramfs around guestpull-agent and runc) into
+# artifacts/guest/; the kernel package is cached, so only the first build downloads it (docs/guest.md).
+scripts/build-guest.sh

@@ -9,6 +9,10 @@ packages=(containerd runc docker-registry skopeo umoci busybox-static apache2-ut
           # guestpull-agent is published NativeAOT: clang and lld link it, with SQLite and OpenSSL linked in
           # from their static archives (OpenSSL's .NET shim is compiled there with cmake and make).
           clang lld libsqlite3-dev libssl-dev cmake make
+          # scripts/build-guest.sh packs the sandbox VM's initramfs (cpio, dpkg-deb, apt-get download of
+          # Debian's kernel, whose bzImage is lz4-compressed); the VM tests boot it under QEMU (microvm
+          # machine, TCG where KVM does not work).
+          cpio lz4 qemu-system-x86
           "$@")
 
 missing=()

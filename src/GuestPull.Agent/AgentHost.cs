@@ -44,7 +44,7 @@ public static partial class AgentHost
         ArgumentNullException.ThrowIfNull(logging);
         if (string.IsNullOrWhiteSpace(options.Listen))
         {
-            throw new AgentConfigurationException("the agent needs a listen address (--listen unix:///path)");
+            throw new AgentConfigurationException("the agent needs a listen address (--listen unix:///path or serial:///dev/virtio-ports/NAME)");
         }
 
         var settings = await AgentConfigParser.LoadAsync(options.ConfigFile, cancellationToken).ConfigureAwait(false);
@@ -76,7 +76,7 @@ public static partial class AgentHost
             var pauseLayer = PauseRootfs.Prepare(settings.ImageRoot, settings.PauseBinary, logger);
             containers = new ContainerManager(settings, images, pauseLayer, logging);
             AgentService.Register(server, containers);
-            server.ListenUnixSocket(options.Listen);
+            server.Listen(options.Listen);
             LogListening(logger, options.Listen, settings.ImageRoot, settings.BundleRoot);
             return new RunningAgent(options.Listen, server, containers, images, store);
         }

@@ -1,16 +1,20 @@
 using System.Net.Sockets;
 using Google.Protobuf;
+using GuestPull.Linux;
+using GuestPull.Linux.Devices;
 using GuestPull.Ttrpc.Server;
 using GuestPull.Ttrpc.Transport;
 
 namespace GuestPull.Ttrpc;
 
 /// <summary>
-/// A ttrpc server: unary methods registered by service and method name, served on unix sockets or on
-/// connected streams. Every request runs concurrently with the others on its connection.
+/// A ttrpc server: unary methods registered by service and method name, served on unix sockets,
+/// virtio-serial ports or connected streams. Every request runs concurrently with the others on its connection.
 /// </summary>
 public sealed class TtrpcServer : IAsyncDisposable
 {
+    private const string SerialScheme = "serial://";
+
     private readonly TtrpcServerOptions _options;
     private readonly MethodRegistry _methods = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -96,6 +100,53 @@ public sealed class TtrpcServer : IAsyncDisposable
 
             _listeners.Add(listener);
             _acceptLoops.Add(Task.Run(() => AcceptLoopAsync(listener)));
+        }
+    }
+
+    /// <summary>
+    /// Listens on <paramref name="address"/>: <c>serial:///dev/...</c> is a virtio-serial port
+    /// (<see cref="ListenSerialPort"/>); <c>unix:///path</c> or a plain path a unix socket
+    /// (<see cref="ListenUnixSocket"/>).
+    /// </summary>
+    /// <param name="address">The address.</param>
+    public void Listen(string address)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(address);
+        if (address.StartsWith(SerialScheme, StringComparison.Ordinal))
+        {
+            ListenSerialPort(address);
+        }
+        else
+        {
+            ListenUnixSocket(address);
+        }
+    }
+
+    /// <summary>
+    /// Serves a virtio-serial port (<c>/dev/virtio-ports/NAME</c> or <c>/dev/vportNpM</c>): one byte stream
+    /// to the host and no accept, so it is one connection at a time. The connection starts when a host is
+    /// connected to the port and ends when it hangs up; the port is then closed (which drops whatever
+    /// the old host left unread) and opened again for the next host. Returns once the port is open.
+    /// </summary>
+    /// <param name="address">The device path, or <c>serial:///path</c>.</param>
+    /// <exception cref="NativeCallException">The port cannot be opened (missing, or open elsewhere).</exception>
+    public void ListenSerialPort(string address)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(address);
+        ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
+        var path = address.StartsWith(SerialScheme, StringComparison.Ordinal) ? address[(SerialScheme.Length - 1)..] : address;
+
+        // Opened here so a wrong path fails the caller, as binding a unix socket does.
+        var port = SerialPortStream.Open(path);
+        lock (_gate)
+        {
+            if (_shutdown is not null)
+            {
+                port.Dispose();
+                throw new ObjectDisposedException(nameof(TtrpcServer), "The server is shutting down.");
+            }
+
+            _acceptLoops.Add(Task.Run(() => SerialPortLoopAsync(port)));
         }
     }
 
@@ -222,6 +273,76 @@ public sealed class TtrpcServer : IAsyncDisposable
                 return;
             }
         }
+    }
+
+    private async Task SerialPortLoopAsync(SerialPortStream port)
+    {
+        var path = port.Path;
+        while (true)
+        {
+            try
+            {
+                await port.WaitForPeerAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                await port.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
+
+            // The connection owns the port from here and closes it when it ends.
+            var connection = TryAddConnection(port);
+            if (connection is null)
+            {
+                return;
+            }
+
+            try
+            {
+                await connection.Completion.WaitAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Shutting down: the shutdown drains this connection like any other.
+                return;
+            }
+
+            var reopened = await ReopenSerialPortAsync(path).ConfigureAwait(false);
+            if (reopened is null)
+            {
+                return;
+            }
+
+            port = reopened;
+        }
+    }
+
+    private async Task<SerialPortStream?> ReopenSerialPortAsync(string path)
+    {
+        var backoff = TimeSpan.FromMilliseconds(10);
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
+            {
+                return SerialPortStream.Open(path);
+            }
+            catch (NativeCallException)
+            {
+                // EBUSY until the old descriptor is closed; the device may also be going away with the VM.
+                try
+                {
+                    await Task.Delay(backoff, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return null;
+                }
+
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.TicksPerSecond));
+            }
+        }
+
+        return null;
     }
 
     private ServerConnection? TryAddConnection(Stream stream)

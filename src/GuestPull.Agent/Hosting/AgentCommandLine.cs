@@ -27,7 +27,7 @@ public static class AgentCommandLine
         ArgumentNullException.ThrowIfNull(createLogging);
         var listen = new Option<string>("--listen")
         {
-            Description = "ttrpc address to serve: unix:///PATH (a vsock transport comes with the VM backend)",
+            Description = "ttrpc address to serve: unix:///PATH, or serial:///dev/virtio-ports/NAME (a virtio-serial port in a VM)",
             HelpName = "ADDRESS",
             Required = true,
         };

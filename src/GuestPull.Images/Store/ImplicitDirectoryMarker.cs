@@ -41,14 +41,34 @@ internal static class ImplicitDirectoryMarker
             value.Append(path).Append('\0');
         }
 
-        ExtendedAttributes.Set(layerDirectory, AttributeName, Encoding.UTF8.GetBytes(value.ToString()));
+        try
+        {
+            ExtendedAttributes.Set(layerDirectory, AttributeName, Encoding.UTF8.GetBytes(value.ToString()));
+        }
+        catch (NativeCallException ex) when (ex.Errno == Errno.EOPNOTSUPP)
+        {
+            // A store on a file system without user.* xattrs (tmpfs before Linux 6.6, the guest VM's
+            // case): the list is cut at nothing, and every implicit parent keeps default attributes.
+            return false;
+        }
+
         return complete;
     }
 
     /// <summary>The implicit directories of a stored layer (relative paths, no leading slash).</summary>
     public static HashSet<string> Read(string layerDirectory)
     {
-        var value = ExtendedAttributes.Get(layerDirectory, AttributeName);
+        byte[]? value;
+        try
+        {
+            value = ExtendedAttributes.Get(layerDirectory, AttributeName);
+        }
+        catch (NativeCallException ex) when (ex.Errno == Errno.EOPNOTSUPP)
+        {
+            // No user.* xattrs on this file system, so Write recorded nothing here.
+            value = null;
+        }
+
         return value is null
             ? []
             : [.. Encoding.UTF8.GetString(value).Split('\0', StringSplitOptions.RemoveEmptyEntries)];
