@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using GuestPull.Api.Agent.V1;
@@ -19,7 +18,6 @@ namespace GuestPull.IntegrationTests.Agent;
 public sealed class AgentInSandboxNamespaceTests : IClassFixture<BusyboxImageFixture>
 {
     private const string Service = "guestpull.agent.v1.Agent";
-    private const string KataRun = "/run/kata-containers";
     private readonly BusyboxImageFixture _image;
 
     public AgentInSandboxNamespaceTests(BusyboxImageFixture image) => _image = image;
@@ -30,38 +28,6 @@ public sealed class AgentInSandboxNamespaceTests : IClassFixture<BusyboxImageFix
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>, new() =>
         client.CallAsync<TRequest, TResponse>(Service, method, request, new TtrpcCallOptions { Timeout = TimeSpan.FromMinutes(3) }, Timeout);
-
-    private static string Spec(string containerType, IReadOnlyList<string> args)
-    {
-        var spec = new JsonObject
-        {
-            ["ociVersion"] = "1.0.2",
-            ["process"] = new JsonObject
-            {
-                ["user"] = new JsonObject { ["uid"] = 0, ["gid"] = 0 },
-                ["args"] = new JsonArray([.. args.Select(a => (JsonNode?)a)]),
-                ["env"] = new JsonArray("PATH=/bin"),
-                ["cwd"] = "/",
-            },
-            ["root"] = new JsonObject { ["path"] = "rootfs" },
-            ["mounts"] = new JsonArray(new JsonObject { ["destination"] = "/proc", ["type"] = "proc", ["source"] = "proc" }),
-            ["annotations"] = new JsonObject { ["io.kubernetes.cri.container-type"] = containerType },
-            ["linux"] = new JsonObject
-            {
-                ["namespaces"] = new JsonArray(new JsonObject { ["type"] = "pid" }, new JsonObject { ["type"] = "mount" }, new JsonObject { ["type"] = "ipc" }, new JsonObject { ["type"] = "uts" }),
-            },
-        };
-        return spec.ToJsonString();
-    }
-
-    private static Storage GuestPullStorage(string containerId, string source) => new()
-    {
-        Driver = "image_guest_pull",
-        DriverOptions = { "image_guest_pull={\"metadata\":{}}" },
-        Source = source,
-        Fstype = "overlay",
-        MountPoint = $"{KataRun}/{containerId}/rootfs",
-    };
 
     private static async Task<string> ReadStdoutToEndAsync(TtrpcClient client, string containerId)
     {
@@ -96,13 +62,13 @@ public sealed class AgentInSandboxNamespaceTests : IClassFixture<BusyboxImageFix
         using var work = TempDirectory.Create("agent-ns");
         var socket = work.Combine("agent.sock");
         var config = work.Combine("agent.toml");
-        await File.WriteAllTextAsync(config, $"insecure_registries = [\"{registry.Host}\"]\nrunc_root = \"{KataRun}/runc\"\n", Timeout);
-        Directory.CreateDirectory(KataRun);
-        var hostBefore = Directory.EnumerateFileSystemEntries(KataRun).Order(StringComparer.Ordinal).ToList();
+        await File.WriteAllTextAsync(config, $"insecure_registries = [\"{registry.Host}\"]\nrunc_root = \"{AgentRequests.KataRun}/runc\"\n", Timeout);
+        Directory.CreateDirectory(AgentRequests.KataRun);
+        var hostBefore = Directory.EnumerateFileSystemEntries(AgentRequests.KataRun).Order(StringComparer.Ordinal).ToList();
 
         // A private mount namespace with its own tmpfs at /run/kata-containers stands in for the guest VM.
         var agentDll = Path.Combine(AppContext.BaseDirectory, "guestpull.dll");
-        var script = $"mount -t tmpfs -o mode=0755 tmpfs {KataRun} && exec dotnet \"$0\" agent --listen \"unix://$1\" --config \"$2\"";
+        var script = $"mount -t tmpfs -o mode=0755 tmpfs {AgentRequests.KataRun} && exec dotnet \"$0\" agent --listen \"unix://$1\" --config \"$2\"";
         await using var agent = ProcessRunner.StartBackground("unshare", ["--mount", "--propagation", "private", "sh", "-c", script, agentDll, socket, config]);
         await using var client = await ConnectAsync(socket, agent);
         var health = await CallAsync<CheckRequest, HealthCheckResponse>(client, "Check", new CheckRequest());
@@ -111,16 +77,16 @@ public sealed class AgentInSandboxNamespaceTests : IClassFixture<BusyboxImageFix
         await CallAsync<CreateContainerRequest, Empty>(client, "CreateContainer", new CreateContainerRequest
         {
             ContainerId = "sandbox1",
-            OciSpecJson = Spec("sandbox", []),
-            Storages = { GuestPullStorage("sandbox1", "pause") },
+            OciSpecJson = AgentRequests.Spec("sandbox", []),
+            Storages = { AgentRequests.GuestPullStorage("sandbox1", "pause") },
         });
         await CallAsync<StartContainerRequest, Empty>(client, "StartContainer", new StartContainerRequest { ContainerId = "sandbox1" });
 
         await CallAsync<CreateContainerRequest, Empty>(client, "CreateContainer", new CreateContainerRequest
         {
             ContainerId = "hello1",
-            OciSpecJson = Spec("container", []),
-            Storages = { GuestPullStorage("hello1", registry.Host + "/agent/hello:1") },
+            OciSpecJson = AgentRequests.Spec("container", []),
+            Storages = { AgentRequests.GuestPullStorage("hello1", registry.Host + "/agent/hello:1") },
         });
         await CallAsync<StartContainerRequest, Empty>(client, "StartContainer", new StartContainerRequest { ContainerId = "hello1" });
         Assert.Equal("hello\n", await ReadStdoutToEndAsync(client, "hello1"));
@@ -130,7 +96,7 @@ public sealed class AgentInSandboxNamespaceTests : IClassFixture<BusyboxImageFix
         // The image came through the agent, and the host's /run/kata-containers holds none of it.
         await registry.SyncAccessLogAsync(Timeout);
         Assert.True(await registry.CountBlobGetsAsync(null, Timeout) >= 2, "the agent fetched no blob");
-        Assert.Equal(hostBefore, Directory.EnumerateFileSystemEntries(KataRun).Order(StringComparer.Ordinal).ToList());
+        Assert.Equal(hostBefore, Directory.EnumerateFileSystemEntries(AgentRequests.KataRun).Order(StringComparer.Ordinal).ToList());
 
         await CallAsync<RemoveContainerRequest, Empty>(client, "RemoveContainer", new RemoveContainerRequest { ContainerId = "hello1" });
         await CallAsync<RemoveContainerRequest, Empty>(client, "RemoveContainer", new RemoveContainerRequest { ContainerId = "sandbox1" });

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text;
-using System.Text.Json.Nodes;
 using GuestPull.Api.Agent;
 using GuestPull.Api.Agent.V1;
+using GuestPull.IntegrationTests.Agent;
 using GuestPull.Testing;
 using GuestPull.Testing.Traits;
 using Xunit.Abstractions;
@@ -17,7 +17,6 @@ namespace GuestPull.IntegrationTests.Vm;
 [Trait(Requires.Trait, Requires.Components)]
 public sealed class GuestVmTests : IClassFixture<BusyboxImageFixture>
 {
-    private const string KataRun = "/run/kata-containers";
     private readonly BusyboxImageFixture _image;
     private readonly ITestOutputHelper _output;
 
@@ -103,8 +102,8 @@ public sealed class GuestVmTests : IClassFixture<BusyboxImageFixture>
             await agent.CreateContainerAsync(new CreateContainerRequest
             {
                 ContainerId = "sandbox1",
-                OciSpecJson = Spec("sandbox"),
-                Storages = { GuestPullStorage("sandbox1", "pause") },
+                OciSpecJson = AgentRequests.Spec("sandbox", []),
+                Storages = { AgentRequests.GuestPullStorage("sandbox1", "pause") },
             }, timeout.Token);
             await agent.StartContainerAsync("sandbox1", timeout.Token);
 
@@ -112,8 +111,8 @@ public sealed class GuestVmTests : IClassFixture<BusyboxImageFixture>
             await agent.CreateContainerAsync(new CreateContainerRequest
             {
                 ContainerId = "hello1",
-                OciSpecJson = Spec("container"),
-                Storages = { GuestPullStorage("hello1", $"{guestRegistry}/vm/hello:1") },
+                OciSpecJson = AgentRequests.Spec("container", []),
+                Storages = { AgentRequests.GuestPullStorage("hello1", $"{guestRegistry}/vm/hello:1") },
             }, timeout.Token);
             await agent.StartContainerAsync("hello1", timeout.Token);
             Assert.Equal("hello from the vm\n", await ReadStdoutToEndAsync(agent, "hello1", timeout.Token));
@@ -135,38 +134,6 @@ public sealed class GuestVmTests : IClassFixture<BusyboxImageFixture>
             await guest.DisposeAsync();
         }
     }
-
-    private static string Spec(string containerType)
-    {
-        var spec = new JsonObject
-        {
-            ["ociVersion"] = "1.0.2",
-            ["process"] = new JsonObject
-            {
-                ["user"] = new JsonObject { ["uid"] = 0, ["gid"] = 0 },
-                ["args"] = new JsonArray(),
-                ["env"] = new JsonArray("PATH=/bin"),
-                ["cwd"] = "/",
-            },
-            ["root"] = new JsonObject { ["path"] = "rootfs" },
-            ["mounts"] = new JsonArray(new JsonObject { ["destination"] = "/proc", ["type"] = "proc", ["source"] = "proc" }),
-            ["annotations"] = new JsonObject { ["io.kubernetes.cri.container-type"] = containerType },
-            ["linux"] = new JsonObject
-            {
-                ["namespaces"] = new JsonArray(new JsonObject { ["type"] = "pid" }, new JsonObject { ["type"] = "mount" }, new JsonObject { ["type"] = "ipc" }, new JsonObject { ["type"] = "uts" }),
-            },
-        };
-        return spec.ToJsonString();
-    }
-
-    private static Storage GuestPullStorage(string containerId, string source) => new()
-    {
-        Driver = "image_guest_pull",
-        DriverOptions = { "image_guest_pull={\"metadata\":{}}" },
-        Source = source,
-        Fstype = "overlay",
-        MountPoint = $"{KataRun}/{containerId}/rootfs",
-    };
 
     private static async Task<string> ReadStdoutToEndAsync(AgentClient agent, string containerId, CancellationToken cancellationToken)
     {
