@@ -37,7 +37,8 @@ public sealed class ReferrersFallbackTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        _listener.Stop();
+        // Close alone: after Stop, the managed listener's Close binds the port again to remove the prefix,
+        // and fails with "Address already in use" when a parallel test took the port meanwhile.
         _listener.Close();
         await _serving.ContinueWith(_ => { }, TaskScheduler.Default);
         _key.Dispose();
