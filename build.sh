@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the solution (src, tests and the benchmarks, so none of them can rot) and publishes the
 # `guestpull` CLI and the NativeAOT `guestpull-agent` into artifacts/bin/, then the guest image into
-# artifacts/guest/.
+# artifacts/bin/guest/.
 set -euo pipefail
 cd "$(dirname "$0")"
 configuration=${CONFIGURATION:-Release}
@@ -34,5 +34,5 @@ LAUNCHER
 chmod 0755 artifacts/bin/containerd-shim-guestpull-v2 artifacts/bin/nydus-overlayfs
 echo "built: $(pwd)/artifacts/bin/guestpull, guestpull-agent, containerd-shim-guestpull-v2, nydus-overlayfs"
 # The sandbox VM's guest image (Debian's kernel, an initramfs around guestpull-agent and runc) into
-# artifacts/guest/; the kernel package is cached, so only the first build downloads it (docs/guest.md).
+# artifacts/bin/guest/; the kernel package is cached, so only the first build downloads it (docs/guest.md).
 scripts/build-guest.sh

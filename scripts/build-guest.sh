@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the sandbox VM's guest image into artifacts/guest/ (docs/guest.md):
+# Builds the sandbox VM's guest image into artifacts/bin/guest/ (docs/guest.md):
 #   vmlinux             Debian's cloud kernel, uncompressed (QEMU boots an ELF vmlinux through PVH)
 #   initramfs.cpio.gz   /init (busybox sh), guestpull-agent, runc, the libraries they link, the kernel
 #                       modules the guest needs, the CA bundle; nothing else
@@ -25,7 +25,7 @@ runc_binary=${GUESTPULL_RUNC:-/usr/sbin/runc}
 busybox_binary=${GUESTPULL_BUSYBOX:-/bin/busybox}
 ca_bundle=/etc/ssl/certs/ca-certificates.crt
 cache=${GUESTPULL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/guestpull}
-out=artifacts/guest
+out=artifacts/bin/guest
 # One timestamp for every entry; 2023-06-10, Debian 12's release, unless the caller pins another.
 epoch=${SOURCE_DATE_EPOCH:-1686355200}
 # Loaded by /init in this order after their dependencies: the mmio transport microvm's devices sit
