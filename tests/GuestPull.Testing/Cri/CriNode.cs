@@ -143,6 +143,7 @@ public sealed class CriNode : IAsyncDisposable
 
     private string ShimConfig() => $"""
         # written by the integration tests' CriNode
+        sandbox = "{_options.Sandbox}"
         socket_dir = "{ShimSocketDirectory}"
         shared_root = "{SharedRoot}"
         state_root = "{ShimStateRoot}"
@@ -151,6 +152,13 @@ public sealed class CriNode : IAsyncDisposable
         [agent]
         insecure_registries = ["{Registry.Host}"]
         {_options.ExtraAgentConfig}
+        {VmTable()}
+        """;
+
+    private string VmTable() => _options.GuestImageDirectory is not { } guest ? string.Empty : $"""
+        [vm]
+        kernel = "{Path.Combine(guest, "vmlinux")}"
+        initrd = "{Path.Combine(guest, "initramfs.cpio.gz")}"
         """;
 
     /// <summary>

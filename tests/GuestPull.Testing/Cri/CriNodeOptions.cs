@@ -12,6 +12,12 @@ public sealed class CriNodeOptions
     /// </summary>
     public bool UseGuestPullSnapshotter { get; init; } = true;
 
+    /// <summary>The shim's <c>sandbox</c>: "namespace" (the default here: fast, no QEMU) or "vm".</summary>
+    public string Sandbox { get; init; } = "namespace";
+
+    /// <summary>The guest image directory (vmlinux, initramfs.cpio.gz) for <c>sandbox = "vm"</c>.</summary>
+    public string? GuestImageDirectory { get; init; }
+
     /// <summary>More top-level lines for the shim's TOML config.</summary>
     public string? ExtraShimConfig { get; init; }
 
