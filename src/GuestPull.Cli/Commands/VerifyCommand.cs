@@ -78,6 +78,7 @@ internal static class VerifyCommand
     {
         var console = TerminalConsole.Create();
         console.WriteLine($"pod {verification.PodNamespace}/{verification.PodName} sandbox {verification.SandboxId} (runtime handler {(verification.RuntimeHandler.Length == 0 ? "default" : verification.RuntimeHandler)})");
+        console.WriteLine($"isolation: {verification.Isolation}");
         console.WriteLine($"host shared directory {verification.SandboxDirectory}: {verification.HostRootfs.Count} rootfs director{(verification.HostRootfs.Count == 1 ? "y" : "ies")}");
         var table = new Table().Border(TableBorder.Simple).AddColumns("CONTAINER", "NAME", "IMAGE", "STATE", "ROOTFS");
         foreach (var container in verification.Containers)

@@ -9,6 +9,7 @@ namespace GuestPull.Install.Verify;
 /// <param name="HostRootfs">Every rootfs directory of the pod found on the host.</param>
 /// <param name="Containers">The pause container and each container of the pod.</param>
 /// <param name="Problem">Why the check cannot pass whatever the directories hold (a runc pod), or null.</param>
+/// <param name="Isolation">What runs the pod on this host: a virtual machine, host namespaces, or nothing found.</param>
 public sealed record SandboxVerification(
     string SandboxId,
     string PodName,
@@ -17,7 +18,8 @@ public sealed record SandboxVerification(
     string SandboxDirectory,
     IReadOnlyList<string> HostRootfs,
     IReadOnlyList<ContainerVerification> Containers,
-    string? Problem)
+    string? Problem,
+    string Isolation)
 {
     /// <summary>True only when no rootfs of the pod is on the host and the pod runs in a sandbox at all.</summary>
     public bool Passed => Problem is null && HostRootfs.Count == 0;

@@ -65,7 +65,8 @@ public sealed class SandboxVerifier(RuntimeService.RuntimeServiceClient runtime,
             sandboxDirectory,
             rootfs,
             report,
-            DescribeProblem(pod.RuntimeHandler));
+            DescribeProblem(pod.RuntimeHandler),
+            SandboxIsolationProbe.Describe(pod.Id));
     }
 
     // A pod run by runc has its rootfs on the host by design: no directory under the shared root would

@@ -56,6 +56,7 @@ public sealed class GuestPullPodTests(CriNodeFixture fixture) : IClassFixture<Cr
             Assert.True(verify.ExitCode == 0, $"guestpull verify failed:\n{verify.StandardOutput}\n{verify.StandardError}\n{Node.Describe()}");
             Assert.Contains("PASS", verify.StandardOutput, StringComparison.Ordinal);
             Assert.Contains("pulled in the guest", verify.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains("isolation: host namespaces (", verify.StandardOutput, StringComparison.Ordinal);
 
             // The snapshotter holds directories for the image's layers and the container, but no file.
             Assert.Empty(HostTraces.FilesUnder(Path.Combine(Node.SnapshotterRoot, "snapshots")));

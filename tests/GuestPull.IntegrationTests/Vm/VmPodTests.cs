@@ -64,6 +64,7 @@ public sealed class VmPodTests(VmCriNodeFixture fixture) : IClassFixture<VmCriNo
             var verify = await Node.VerifyAsync(podId);
             Assert.True(verify.ExitCode == 0, $"guestpull verify failed:\n{verify.StandardOutput}\n{verify.StandardError}");
             Assert.Contains("pulled in the guest", verify.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains("isolation: virtual machine (QEMU pid", verify.StandardOutput, StringComparison.Ordinal);
 
             await Node.Runtime.StopContainerAsync(new StopContainerRequest { ContainerId = sleeper, Timeout = 2 }, cancellationToken: token);
             Assert.Equal(137, (await Node.WaitForExitAsync(sleeper, token)).ExitCode);
