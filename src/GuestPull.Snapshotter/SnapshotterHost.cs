@@ -62,6 +62,10 @@ public static partial class SnapshotterHost
             UnixModes.Set(settings.Address, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             var notified = SystemdReadiness.NotifyReady();
             LogReady(logger, settings.Address, settings.Root, settings.Driver, notified);
+            if (settings.AllowHostRootfs && settings.Driver == SnapshotterDriver.Proxy)
+            {
+                LogHostRootfsAllowed(logger);
+            }
             return new RunningSnapshotter(application, store, settings.Address, settings.Driver);
         }
         catch
@@ -113,6 +117,7 @@ public static partial class SnapshotterHost
         builder.Services.AddSingleton(provider => new SnapshotManager(
             store,
             settings.Driver,
+            settings.AllowHostRootfs,
             OverlayMounts.KernelSupportsIndexOption(),
             TimeProvider.System,
             provider.GetRequiredService<ILoggerFactory>().CreateLogger<SnapshotManager>()));
@@ -128,4 +133,8 @@ public static partial class SnapshotterHost
     [LoggerMessage(Level = LogLevel.Information,
         Message = "Snapshotter ready: serving {Address} (root {Root}, fs driver {Driver}, sd_notify sent: {Notified})")]
     private static partial void LogReady(ILogger logger, string address, string root, SnapshotterDriver driver, bool notified);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "allow_host_rootfs = true: containers on images unpacked on the host get ordinary overlay mounts and run the host's layers; never use this for confidential pods")]
+    private static partial void LogHostRootfsAllowed(ILogger logger);
 }

@@ -72,6 +72,28 @@ public sealed class KataVolumeTests
         Assert.False(GuestPullMounts.Applies([chain[0]]));
     }
 
+    [Fact]
+    public void HostUnpackedChains_AreForced_ButNotUnpackSnapshotsViewsOrParentlessOnes()
+    {
+        var hostLayer = Committed(2, "default/2/sha256:plain", null, []);
+        Assert.True(GuestPullMounts.MustForce([Active(3, "k8s.io/3/ctr", "default/2/sha256:plain"), hostLayer]));
+        Assert.False(GuestPullMounts.MustForce([Active(3, "k8s.io/3/extract-123-abc sha256:c1", "default/2/sha256:plain"), hostLayer]));
+        Assert.False(GuestPullMounts.MustForce([Active(3, "k8s.io/3/ctr", "default/2/sha256:plain") with { Kind = SnapshotKind.View }, hostLayer]));
+        Assert.False(GuestPullMounts.MustForce([Active(3, "k8s.io/3/ctr", "")]));
+        Assert.True(GuestPullMounts.IsUnpackKey("extract-1-a sha256:c"));
+        Assert.False(GuestPullMounts.IsUnpackKey("k8s.io/3/extracted"));
+    }
+
+    [Fact]
+    public void ForcedVolume_ListsLayersOnlyWhenEveryLayerHasADigest()
+    {
+        var top = Committed(2, "c1", "c0", new() { [SnapshotLabels.CriLayerDigest] = "sha256:l1", [SnapshotLabels.CriImageLayers] = "sha256:l1" });
+        var untagged = Committed(1, "c0", null, []);
+        var json = KataVolumeOption.ToJson(GuestPullMounts.BuildVolume([Active(3, "ctr", "c1"), top, untagged]));
+        Assert.DoesNotContain("cri.image-layers", json, StringComparison.Ordinal);
+        Assert.Contains("\"source\":\"dummy-image-reference\"", json, StringComparison.Ordinal);
+    }
+
     private static List<SnapshotRecord> Chain() =>
     [
         Active(3, "k8s.io/3/ctr", "sha256:c1"),

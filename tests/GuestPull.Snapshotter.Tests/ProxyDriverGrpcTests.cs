@@ -111,14 +111,66 @@ public sealed class ProxyDriverGrpcTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task NormallyUnpackedImage_KeepsOrdinaryOverlayMounts()
+    public async Task ImageUnpackedOnTheHost_StillGetsTheGuestPullVolume_LikeNydusTreatAsProxyDriver()
     {
-        // ctr-style unpack: no snapshot.ref label, containerd writes the layer and commits it.
-        await _client.PrepareAsync(new PrepareSnapshotRequest { Key = "default/1/extract" });
-        await _client.CommitAsync(new CommitSnapshotRequest { Key = "default/1/extract", Name = "default/2/sha256:plain" });
+        await UnpackOnTheHostAsync(_client);
+        // containerd writes a host unpack through ordinary mounts (an extract- key), and a snapshot without parent has nothing below it.
+        var layer = Assert.Single((await _client.PrepareAsync(new PrepareSnapshotRequest { Key = "default/4/extract-1-x sha256:next", Parent = "default/2/sha256:plain" })).Mounts);
+        Assert.Equal("overlay", layer.Type);
+
         var mount = Assert.Single((await _client.PrepareAsync(new PrepareSnapshotRequest { Key = "default/3/ctr", Parent = "default/2/sha256:plain" })).Mounts);
+        Assert.Equal("fuse.nydus-overlayfs", mount.Type);
+        using var volume = JsonDocument.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(mount.Options[^1]["io.katacontainers.volume=".Length..])));
+        Assert.Equal("image_guest_pull", volume.RootElement.GetProperty("volume_type").GetString());
+        // No CRI labels on host-unpacked layers: the runtime names the image from the container's annotations.
+        Assert.Equal("dummy-image-reference", volume.RootElement.GetProperty("source").GetString());
+        Assert.Empty(volume.RootElement.GetProperty("image_pull").GetProperty("metadata").EnumerateObject());
+        Assert.Equal(mount, Assert.Single((await _client.MountsAsync(new MountsRequest { Key = "default/3/ctr" })).Mounts));
+
+        // A view (read-only, containerd's own reads) keeps ordinary mounts.
+        var view = Assert.Single((await _client.ViewAsync(new ViewSnapshotRequest { Key = "default/5/view", Parent = "default/2/sha256:plain" })).Mounts);
+        Assert.Equal("bind", view.Type);
+    }
+
+    [Fact]
+    public async Task AllowHostRootfs_GivesAHostUnpackedImageOrdinaryOverlayMounts_ButNotProxyLayers()
+    {
+        await using var server = await SnapshotterServer.StartAsync(SnapshotterDriver.Proxy, configToml: "[snapshot]\nallow_host_rootfs = true\n");
+        var client = server.CreateClient();
+        await UnpackOnTheHostAsync(client);
+        var mount = Assert.Single((await client.PrepareAsync(new PrepareSnapshotRequest { Key = "default/3/ctr", Parent = "default/2/sha256:plain" })).Mounts);
         Assert.Equal("overlay", mount.Type);
         Assert.DoesNotContain(mount.Options, option => option.StartsWith("io.katacontainers.volume=", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ParentMissingFromTheDatabase_IsRecoveredAsAnEmptyCommittedPlaceholder_AndTheContainerPullsInTheGuest()
+    {
+        // containerd still names a layer this snapshotter lost (nydus #700): a crash, a wiped metadata.db.
+        var mount = Assert.Single((await _client.PrepareAsync(new PrepareSnapshotRequest { Key = "k8s.io/9/ctr", Parent = "k8s.io/2/sha256:lost" })).Mounts);
+        Assert.Equal("fuse.nydus-overlayfs", mount.Type);
+
+        var placeholder = Assert.Single(await ListAsync("name==\"k8s.io/2/sha256:lost\""));
+        Assert.Equal(Kind.Committed, placeholder.Kind);
+        Assert.Equal("", placeholder.Parent);
+        Assert.Equal("true", placeholder.Labels["guestpull.recovered"]);
+        Assert.True(long.TryParse(placeholder.Labels["guestpull.recovered.at"], out _));
+        Assert.Equal(2, Directory.EnumerateDirectories(Path.Combine(_server.Root, "snapshots")).Count());
+
+        // A second container on it finds the placeholder, and it is removed like any snapshot.
+        await _client.PrepareAsync(new PrepareSnapshotRequest { Key = "k8s.io/10/ctr", Parent = "k8s.io/2/sha256:lost" });
+        Assert.Single(await ListAsync("name==\"k8s.io/2/sha256:lost\""));
+        await _client.RemoveAsync(new RemoveSnapshotRequest { Key = "k8s.io/9/ctr" });
+        await _client.RemoveAsync(new RemoveSnapshotRequest { Key = "k8s.io/10/ctr" });
+        await _client.RemoveAsync(new RemoveSnapshotRequest { Key = "k8s.io/2/sha256:lost" });
+        Assert.Empty(await ListAsync());
+    }
+
+    // ctr-style unpack: no snapshot.ref label, containerd writes the layer and commits it.
+    private static async Task UnpackOnTheHostAsync(Snapshots.SnapshotsClient client)
+    {
+        await client.PrepareAsync(new PrepareSnapshotRequest { Key = "default/1/extract" });
+        await client.CommitAsync(new CommitSnapshotRequest { Key = "default/1/extract", Name = "default/2/sha256:plain" });
     }
 
     [Fact]

@@ -31,6 +31,15 @@ public sealed class SettingsResolverTests : IDisposable
         Assert.Equal("/var/lib/containerd/io.containerd.snapshotter.v1.nydus", settings.Root);
         Assert.Equal("/run/containerd-nydus/containerd-nydus-grpc.sock", settings.Address);
         Assert.Equal(SnapshotterDriver.Proxy, settings.Driver);
+        Assert.False(settings.AllowHostRootfs);
+        Assert.Empty(settings.Warnings);
+    }
+
+    [Fact]
+    public async Task AllowHostRootfs_IsReadFromTheSnapshotTable()
+    {
+        var settings = await ResolveAsync(NydusProxyConfig + "\nallow_host_rootfs = true\n", new SnapshotterOptions());
+        Assert.True(settings.AllowHostRootfs);
         Assert.Empty(settings.Warnings);
     }
 

@@ -24,12 +24,19 @@ internal sealed class SnapshotterServer : IAsyncDisposable
 
     public string Address => Running.Address;
 
-    public static async Task<SnapshotterServer> StartAsync(SnapshotterDriver driver, TempDirectory? directory = null)
+    public static async Task<SnapshotterServer> StartAsync(SnapshotterDriver driver, TempDirectory? directory = null, string? configToml = null)
     {
         directory ??= TempDirectory.Create("snapshotter");
+        string? configFile = null;
+        if (configToml is not null)
+        {
+            configFile = directory.Combine("config.toml");
+            await File.WriteAllTextAsync(configFile, configToml);
+        }
         var running = await SnapshotterHost.StartAsync(
             new SnapshotterOptions
             {
+                ConfigFile = configFile,
                 Root = directory.Combine("root"),
                 Address = directory.Combine("run", "snapshotter.sock"),
                 FsDriver = driver == SnapshotterDriver.Proxy ? "proxy" : "overlayfs",

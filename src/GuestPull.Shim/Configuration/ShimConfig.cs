@@ -33,6 +33,13 @@ internal sealed record ShimConfig
     /// <summary>What isolates the pod: a VM (default) or host namespaces.</summary>
     public SandboxKind Sandbox { get; init; } = ShimSandboxSection.DefaultKind;
 
+    /// <summary>
+    /// Whether a container whose rootfs the host unpacked (no <c>image_guest_pull</c> volume) may run in a
+    /// namespace sandbox. Off by default: a guest-pull runtime never runs layers the host wrote. Unsafe for
+    /// confidential pods; the VM sandbox refuses such a rootfs whatever this says.
+    /// </summary>
+    public bool AllowHostRootfs { get; init; }
+
     /// <summary>The [vm] table.</summary>
     public VmSettings Vm { get; init; } = new();
 

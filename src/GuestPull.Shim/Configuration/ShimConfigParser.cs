@@ -90,6 +90,9 @@ internal static class ShimConfigParser
                 case "agent_start_timeout_seconds":
                     config = config with { AgentStartTimeout = file.GetSeconds(key, 1, 86_400) };
                     break;
+                case "allow_host_rootfs":
+                    config = config with { AllowHostRootfs = file.GetBoolean(key) };
+                    break;
                 case "agent":
                     agent = file.GetTable(key);
                     break;

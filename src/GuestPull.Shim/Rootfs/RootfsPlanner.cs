@@ -5,8 +5,9 @@ namespace GuestPull.Shim.Rootfs;
 
 /// <summary>
 /// Decides where a container's rootfs comes from (docs/contracts.md, sections 4 and 5): an <c>image_guest_pull</c> volume
-/// becomes a storage the agent pulls in the guest; anything else is mounted on the host under the
-/// pod's shared directory, which the guest sees.
+/// becomes a storage the agent pulls in the guest; anything else (a rootfs the host unpacked) is refused,
+/// or, only where the shim config allows host rootfs, mounted on the host under the pod's shared
+/// directory, which the guest sees.
 /// </summary>
 internal static class RootfsPlanner
 {
@@ -19,12 +20,20 @@ internal static class RootfsPlanner
         bool isSandbox,
         string sharedDirectory,
         string guestBundleRoot,
-        Func<string, string> guestPathOf)
+        Func<string, string> guestPathOf,
+        bool allowHostRootfs)
     {
         if (FindGuestPullVolume(containerId, mounts) is { } volume)
         {
             var storage = GuestPullStorageBuilder.Build(containerId, volume, annotations, isSandbox, guestBundleRoot);
             return new RootfsPlan([storage], storage.MountPoint, [], null);
+        }
+
+        // A guest-pull runtime never runs what the host unpacked: the pause comes from the agent, as in a VM,
+        // and any other container is refused, unless the operator chose otherwise (allow_host_rootfs).
+        if (!allowHostRootfs)
+        {
+            return PlanInGuest(containerId, mounts, annotations, isSandbox, guestBundleRoot);
         }
 
         // Host rootfs: mount it (or bind the bundle's own rootfs) under the shared directory.
@@ -83,8 +92,10 @@ internal static class RootfsPlanner
         {
             var kind = mounts.Count == 0 ? "a directory in its bundle" : $"a {mounts[0].Type} mount";
             throw new ShimException(
-                $"container {containerId}: its rootfs was unpacked on the host ({kind}), and a VM sandbox only runs images pulled in the guest; "
-                + "make containerd use the guestpull snapshotter for this runtime (guestpull install --runtime-specific, or the global snapshotter)");
+                $"container {containerId}: its rootfs was unpacked on the host ({kind}), and a guest-pull runtime only runs images pulled in the guest, "
+                + "never layers the host wrote; make containerd use the guestpull snapshotter for this runtime (guestpull install --runtime-specific, "
+                + "or the global snapshotter; `guestpull doctor` lists images already unpacked on the host)"
+                + " (a namespace sandbox runs it only with allow_host_rootfs = true in the shim config, unsafe for confidential pods)");
         }
 
         var storage = GuestPullStorageBuilder.Build(containerId, volume ?? new KataVirtualVolume { VolumeType = KataVirtualVolume.ImageGuestPullType }, annotations, isSandbox, guestBundleRoot);

@@ -123,7 +123,7 @@ internal sealed partial class NamespaceSandbox : ISandbox
     {
         var spec = request.Spec;
         var rootPath = spec["root"]?["path"]?.GetValue<string>() ?? "rootfs";
-        var plan = RootfsPlanner.Plan(request.ContainerId, request.Bundle, rootPath, request.Rootfs, request.Annotations, request.IsSandbox, SharedDirectory, GuestMemory, GuestPathOf);
+        var plan = RootfsPlanner.Plan(request.ContainerId, request.Bundle, rootPath, request.Rootfs, request.Annotations, request.IsSandbox, SharedDirectory, GuestMemory, GuestPathOf, _request.Config.AllowHostRootfs);
         try
         {
             SpecRewriter.SetRoot(spec, plan.RootPath);

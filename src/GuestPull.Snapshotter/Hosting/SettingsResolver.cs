@@ -32,7 +32,7 @@ internal static class SettingsResolver
         var address = ValidatePath(options.Address, "--address", file.Address, options.ConfigFile, "address", SnapshotterOptions.DefaultAddress);
         var driver = options.FsDriver is not null ? ParseDriver(options.FsDriver, "--fs-driver") : file.Driver ?? SnapshotterDriver.Proxy;
         var level = options.LogLevel is not null ? ParseLogLevel(options.LogLevel, "--log-level") : file.LogLevel ?? LogLevel.Information;
-        return new SnapshotterSettings(root, address, driver, level, options.LogToStdout ?? file.LogToStdout ?? false, warnings);
+        return new SnapshotterSettings(root, address, driver, level, options.LogToStdout ?? file.LogToStdout ?? false, file.AllowHostRootfs ?? false, warnings);
     }
 
     /// <summary>Parses the file's text; exposed for tests.</summary>
@@ -86,13 +86,17 @@ internal static class SettingsResolver
                     var snapshot = file.GetTable(key);
                     foreach (var subKey in snapshot.Keys)
                     {
-                        if (subKey == "enable_kata_volume")
+                        switch (subKey)
                         {
-                            _ = snapshot.GetBoolean(subKey);
-                        }
-                        else
-                        {
-                            warnings.Add(snapshot.UnknownKeyWarning(subKey));
+                            case "enable_kata_volume":
+                                _ = snapshot.GetBoolean(subKey);
+                                break;
+                            case "allow_host_rootfs":
+                                values.AllowHostRootfs = snapshot.GetBoolean(subKey);
+                                break;
+                            default:
+                                warnings.Add(snapshot.UnknownKeyWarning(subKey));
+                                break;
                         }
                     }
                     break;
@@ -176,5 +180,7 @@ internal static class SettingsResolver
         public LogLevel? LogLevel { get; set; }
 
         public bool? LogToStdout { get; set; }
+
+        public bool? AllowHostRootfs { get; set; }
     }
 }

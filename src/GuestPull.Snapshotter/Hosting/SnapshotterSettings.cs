@@ -9,4 +9,5 @@ internal sealed record SnapshotterSettings(
     SnapshotterDriver Driver,
     LogLevel LogLevel,
     bool LogToStdout,
+    bool AllowHostRootfs,
     IReadOnlyList<string> Warnings);

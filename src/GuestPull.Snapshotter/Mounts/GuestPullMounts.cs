@@ -19,6 +19,25 @@ internal sealed class GuestPullMounts(SnapshotLayout layout, OverlayMounts overl
     public static bool Applies(IReadOnlyList<SnapshotRecord> chain) =>
         chain.Count > 1 && chain[0].Kind == SnapshotKind.Active && IsProxyLayer(chain[1]);
 
+    /// <summary>
+    /// True when the proxy driver must still give the snapshot the guest-pull volume although its chain is
+    /// not the proxy's own (nydus-snapshotter's <c>treatAsProxyDriver</c>): an active snapshot on layers the
+    /// host unpacked (the overlayfs driver's, a <c>ctr</c> unpack's, a placeholder's) would otherwise become
+    /// a rootfs the host wrote. Not forced: a snapshot containerd is unpacking a layer into (its key's last
+    /// part starts <c>extract-</c>: containerd writes the layer through these mounts), and a snapshot without
+    /// a parent (nothing of an image below it).
+    /// </summary>
+    public static bool MustForce(IReadOnlyList<SnapshotRecord> chain) =>
+        chain.Count > 1 && chain[0].Kind == SnapshotKind.Active && !IsUnpackKey(chain[0].Key);
+
+    /// <summary>containerd's unpack keys: <c>[namespace/sequence/]extract-&lt;unique&gt; &lt;chainID&gt;</c>.</summary>
+    public static bool IsUnpackKey(string key)
+    {
+        var name = key.Split(' ', 2)[0];
+        var slash = name.LastIndexOf('/');
+        return name[(slash + 1)..].StartsWith("extract-", StringComparison.Ordinal);
+    }
+
     public static bool IsProxyLayer(SnapshotRecord record) =>
         record.Kind == SnapshotKind.Committed
         && record.Labels.TryGetValue(SnapshotLabels.ProxyMode, out var value)
@@ -40,7 +59,10 @@ internal sealed class GuestPullMounts(SnapshotLayout layout, OverlayMounts overl
     /// <summary>
     /// The volume: source = the image reference CRI labelled the layers with; metadata = the top
     /// layer's CRI labels, with `cri.image-layers` completed to every proxy layer's digest, base first
-    /// (what the base layer's own label says when containerd did not have to cut it to 4096 bytes).
+    /// (what the base layer's own label says when containerd did not have to cut it to 4096 bytes). On a
+    /// chain that is not the proxy's own (forced) the labels may be missing: the volume then carries what
+    /// there is, at least empty metadata and the dummy source, and the runtime takes the image to pull from
+    /// the container's <c>io.kubernetes.cri.image-name</c> annotation (docs/contracts.md, section 5).
     /// </summary>
     public static KataVirtualVolume BuildVolume(IReadOnlyList<SnapshotRecord> chain)
     {
@@ -54,14 +76,18 @@ internal sealed class GuestPullMounts(SnapshotLayout layout, OverlayMounts overl
             }
         }
         var layers = chain.Skip(1)
-            .Where(IsProxyLayer)
             .Select(layer => layer.Labels.GetValueOrDefault(SnapshotLabels.CriLayerDigest))
             .OfType<string>()
             .Reverse()
             .ToList();
-        if (layers.Count > 0)
+        if (layers.Count > 0 && layers.Count == chain.Count - 1)
         {
             metadata[SnapshotLabels.CriImageLayers] = string.Join(',', layers);
+        }
+        else
+        {
+            // A partial list would name a different image; containerd's own (cut) label is no better.
+            metadata.Remove(SnapshotLabels.CriImageLayers);
         }
         var source = top.Labels.GetValueOrDefault(SnapshotLabels.CriImageRef);
         return new KataVirtualVolume

@@ -1,4 +1,5 @@
 using GuestPull.Api.Kata;
+using System.Text;
 using GuestPull.Linux;
 
 namespace GuestPull.Snapshotter.Mounts;
@@ -92,11 +93,28 @@ public static class OverlayMountHelper
         return new OverlayMount(positional[1], flags, string.Join(',', data));
     }
 
-    /// <summary>Mounts what <see cref="Parse"/> returned.</summary>
+    /// <summary>
+    /// Mounts what <see cref="Parse"/> returned. Option data that would not fit mount(2)'s page (a deep
+    /// image: one lowerdir per layer) is compacted by <see cref="OverlayPathCompactor"/> and mounted from
+    /// the common directory. This changes the process's working directory: the helper is its own process.
+    /// </summary>
     /// <exception cref="NativeCallException">mount(2) failed.</exception>
     public static void Mount(OverlayMount mount)
     {
         ArgumentNullException.ThrowIfNull(mount);
-        Linux.Mounts.Mount("overlay", mount.Target, "overlay", mount.Flags, mount.Data);
+        var target = Path.GetFullPath(mount.Target);
+        var data = mount.Data;
+        // The kernel copies at most one page of option data, terminator included; keep nydus's margin.
+        if (Encoding.UTF8.GetByteCount(data) >= Environment.SystemPageSize - 512)
+        {
+            var (directory, options) = OverlayPathCompactor.Compact(data.Split(','));
+            if (directory is not null)
+            {
+                Directory.SetCurrentDirectory(directory);
+                data = string.Join(',', options);
+            }
+        }
+
+        Linux.Mounts.Mount("overlay", target, "overlay", mount.Flags, data);
     }
 }

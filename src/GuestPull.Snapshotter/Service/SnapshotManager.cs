@@ -10,15 +10,17 @@ internal sealed partial class SnapshotManager
 {
     private readonly SnapshotStore _store;
     private readonly SnapshotterDriver _driver;
+    private readonly bool _allowHostRootfs;
     private readonly OverlayMounts _overlay;
     private readonly GuestPullMounts _guestPull;
     private readonly UsageCache _usage;
     private readonly ILogger _logger;
 
-    public SnapshotManager(SnapshotStore store, SnapshotterDriver driver, bool overlayIndexOff, TimeProvider time, ILogger logger)
+    public SnapshotManager(SnapshotStore store, SnapshotterDriver driver, bool allowHostRootfs, bool overlayIndexOff, TimeProvider time, ILogger logger)
     {
         _store = store;
         _driver = driver;
+        _allowHostRootfs = allowHostRootfs;
         _overlay = new OverlayMounts(store.Layout, overlayIndexOff);
         _guestPull = new GuestPullMounts(store.Layout, _overlay);
         _usage = new UsageCache(store.Layout, TimeSpan.FromSeconds(30), time);
@@ -34,19 +36,28 @@ internal sealed partial class SnapshotManager
         {
             await CommitProxyLayerAsync(key, parent, target, normalized, cancellationToken).ConfigureAwait(false);
         }
-        await _store.CreateAsync(SnapshotKind.Active, key, parent, normalized, cancellationToken).ConfigureAwait(false);
-        return await MountsAsync(key, cancellationToken).ConfigureAwait(false);
+        await _store.CreateAsync(SnapshotKind.Active, key, parent, normalized, cancellationToken, RecoverParent).ConfigureAwait(false);
+        var (mounts, forced) = await MountsAndReasonAsync(key, cancellationToken).ConfigureAwait(false);
+        if (forced)
+        {
+            LogForcedGuestPull(key, parent);
+        }
+        return mounts;
     }
 
     public async Task<IReadOnlyList<MountSpec>> ViewAsync(
         string key, string? parent, IReadOnlyDictionary<string, string>? labels, CancellationToken cancellationToken)
     {
         RequireKey(key);
-        await _store.CreateAsync(SnapshotKind.View, key, parent, LabelRules.Normalize(labels), cancellationToken).ConfigureAwait(false);
+        await _store.CreateAsync(SnapshotKind.View, key, parent, LabelRules.Normalize(labels), cancellationToken, RecoverParent).ConfigureAwait(false);
         return await MountsAsync(key, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<MountSpec>> MountsAsync(string key, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<MountSpec>> MountsAsync(string key, CancellationToken cancellationToken) =>
+        (await MountsAndReasonAsync(key, cancellationToken).ConfigureAwait(false)).Mounts;
+
+    // Forced = the guest-pull volume on a chain that is not the proxy's own (docs/contracts.md, section 3).
+    private async Task<(IReadOnlyList<MountSpec> Mounts, bool Forced)> MountsAndReasonAsync(string key, CancellationToken cancellationToken)
     {
         RequireKey(key);
         var chain = await _store.GetChainAsync(key, cancellationToken).ConfigureAwait(false);
@@ -55,8 +66,20 @@ internal sealed partial class SnapshotManager
             throw SnapshotException.FailedPrecondition($"snapshot {key} is committed; only active and view snapshots have mounts");
         }
         // Whatever the driver now, a container on skipped layers can only run with a guest pull.
-        return GuestPullMounts.Applies(chain) ? _guestPull.For(chain) : _overlay.For(chain);
+        if (GuestPullMounts.Applies(chain))
+        {
+            return (_guestPull.For(chain), false);
+        }
+        // In proxy mode a container never runs layers the host unpacked, unless the operator said otherwise.
+        return _driver == SnapshotterDriver.Proxy && !_allowHostRootfs && GuestPullMounts.MustForce(chain)
+            ? (_guestPull.For(chain), true)
+            : (_overlay.For(chain), false);
     }
+
+    // nydus #700: after a crash or a lost database containerd still names parents this store no longer
+    // has. In proxy mode a layer holds nothing on the host anyway, so an empty committed placeholder
+    // (marked as a proxy layer: whatever runs on it is pulled in the guest) lets the pod start again.
+    private Action<string>? RecoverParent => _driver == SnapshotterDriver.Proxy ? LogRecoveredParent : null;
 
     public async Task CommitAsync(string name, string key, IReadOnlyDictionary<string, string>? labels, CancellationToken cancellationToken)
     {
@@ -165,6 +188,14 @@ internal sealed partial class SnapshotManager
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Committed proxy layer {Target} ({LayerDigest}) without content")]
     private partial void LogProxyLayer(string target, string? layerDigest);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Snapshot {Key} sits on {Parent}, whose layers are not the proxy's own (unpacked on the host): it gets the image_guest_pull volume anyway, so the image is pulled in the guest")]
+    private partial void LogForcedGuestPull(string key, string? parent);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Parent {Parent} was missing from the database (a crash or a lost metadata.db): recovered as an empty committed placeholder")]
+    private partial void LogRecoveredParent(string parent);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cleanup removed {Count} orphan snapshot directories")]
     private partial void LogCleanup(int count);

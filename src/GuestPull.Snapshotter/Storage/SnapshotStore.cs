@@ -120,8 +120,14 @@ internal sealed class SnapshotStore : IAsyncDisposable
     }
 
     /// <summary>Creates an active or view snapshot (or, for the proxy driver, a committed one) with its directories.</summary>
+    /// <remarks>
+    /// With <c>recoverMissingParent</c>, a parent missing from the database is not an error: it is recreated, in the same
+    /// transaction, as an empty committed snapshot without a parent labelled <see cref="PlaceholderLabels"/>,
+    /// and the callback is told its key once that is committed (nydus-snapshotter #700).
+    /// </remarks>
     public async Task<SnapshotRecord> CreateAsync(
-        SnapshotKind kind, string key, string? parent, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+        SnapshotKind kind, string key, string? parent, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken,
+        Action<string>? recoverMissingParent = null)
     {
         if (string.IsNullOrEmpty(key))
         {
@@ -141,36 +147,46 @@ internal sealed class SnapshotStore : IAsyncDisposable
             {
                 throw SnapshotException.AlreadyExists($"snapshot {key} already exists");
             }
+            var now = _time.GetUtcNow();
+            long? placeholderId = null;
             if (parent is not null)
             {
-                var parentRecord = await SnapshotTable.FindAsync(_connection, transaction, parent, cancellationToken).ConfigureAwait(false)
-                    ?? throw SnapshotException.NotFound($"parent snapshot {parent} does not exist");
-                if (parentRecord.Kind != SnapshotKind.Committed)
+                var parentRecord = await SnapshotTable.FindAsync(_connection, transaction, parent, cancellationToken).ConfigureAwait(false);
+                if (parentRecord is null && recoverMissingParent is not null)
+                {
+                    placeholderId = await InsertAsync(transaction, SnapshotKind.Committed, parent, null, PlaceholderLabels(now), now, cancellationToken).ConfigureAwait(false);
+                }
+                else if (parentRecord is null)
+                {
+                    throw SnapshotException.NotFound($"parent snapshot {parent} does not exist");
+                }
+                else if (parentRecord.Kind != SnapshotKind.Committed)
                 {
                     throw SnapshotException.InvalidArgument($"parent {parent} is not a committed snapshot");
                 }
             }
-            var now = _time.GetUtcNow();
-            await using var insert = _connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText =
-                "INSERT INTO snapshots (key, parent, kind, labels, created, updated, size, inodes) " +
-                "VALUES ($key, $parent, $kind, $labels, $now, $now, 0, 0) RETURNING id";
-            insert.Parameters.AddWithValue("$key", key);
-            insert.Parameters.AddWithValue("$parent", (object?)parent ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$kind", (int)kind);
-            insert.Parameters.AddWithValue("$labels", LabelsCodec.Encode(labels));
-            insert.Parameters.AddWithValue("$now", now.UtcTicks);
-            var id = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            var id = await InsertAsync(transaction, kind, key, parent, labels, now, cancellationToken).ConfigureAwait(false);
             try
             {
+                if (placeholderId is { } placeholder)
+                {
+                    _directories.Create(placeholder);
+                }
                 _directories.Create(id);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
             catch
             {
                 _directories.Delete(id);
+                if (placeholderId is { } placeholder)
+                {
+                    _directories.Delete(placeholder);
+                }
                 throw;
+            }
+            if (placeholderId is not null)
+            {
+                recoverMissingParent!(parent!);
             }
             return new SnapshotRecord(id, key, parent, kind, labels, now, now, SnapshotUsage.Zero);
         }
@@ -178,6 +194,40 @@ internal sealed class SnapshotStore : IAsyncDisposable
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// The labels of a recovered parent: GuestPull's recovery marks, plus the proxy mark, since the
+    /// placeholder holds nothing and whatever runs on it can only be pulled in the guest.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> PlaceholderLabels(DateTimeOffset now) => new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [RecoveredLabel] = "true",
+        [RecoveredAtLabel] = now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+        [Mounts.SnapshotLabels.ProxyMode] = "true",
+    };
+
+    /// <summary>Marks a committed snapshot recreated empty because a child named it and the database had lost it.</summary>
+    public const string RecoveredLabel = "guestpull.recovered";
+
+    /// <summary>When the placeholder was made (unix seconds).</summary>
+    public const string RecoveredAtLabel = "guestpull.recovered.at";
+
+    private async Task<long> InsertAsync(
+        SqliteTransaction transaction, SnapshotKind kind, string key, string? parent, IReadOnlyDictionary<string, string> labels, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        await using var insert = _connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText =
+            "INSERT INTO snapshots (key, parent, kind, labels, created, updated, size, inodes) " +
+            "VALUES ($key, $parent, $kind, $labels, $now, $now, 0, 0) RETURNING id";
+        insert.Parameters.AddWithValue("$key", key);
+        insert.Parameters.AddWithValue("$parent", (object?)parent ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$kind", (int)kind);
+        insert.Parameters.AddWithValue("$labels", LabelsCodec.Encode(labels));
+        insert.Parameters.AddWithValue("$now", now.UtcTicks);
+        return Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
     }
 
     /// <summary>Turns active <paramref name="key"/> into committed <paramref name="name"/>; labels are replaced, not inherited.</summary>

@@ -15,7 +15,40 @@ public sealed class GuestPullStorageTests
         new("fuse.nydus-overlayfs", "overlay", ["lowerdir=/x", VolumeOption(json)]);
 
     private static RootfsPlan Plan(RootfsMount mount, Dictionary<string, string> annotations, bool isSandbox) =>
-        RootfsPlanner.Plan("c1", "/bundle", "rootfs", [mount], annotations, isSandbox, "/nonexistent-shared", "/run/kata-containers", path => path);
+        RootfsPlanner.Plan("c1", "/bundle", "rootfs", [mount], annotations, isSandbox, "/nonexistent-shared", "/run/kata-containers", path => path, allowHostRootfs: false);
+
+    private static RootfsMount HostOverlay => new("overlay", "overlay", ["lowerdir=/s/1/fs:/s/2/fs", "upperdir=/s/3/fs", "workdir=/s/3/work"]);
+
+    [Fact]
+    public void AHostRootfs_IsRefused_SayingWhyAndHowToFix()
+    {
+        var ex = Assert.Throws<ShimException>(() => Plan(HostOverlay, new Dictionary<string, string> { ["io.kubernetes.cri.image-name"] = ImageName }, isSandbox: false));
+        Assert.Contains("unpacked on the host (a overlay mount)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("only runs images pulled in the guest", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("guestpull snapshotter for this runtime", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("allow_host_rootfs = true", ex.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists("/nonexistent-shared"));
+    }
+
+    [Fact]
+    public void ASandboxContainerOnAHostRootfs_RunsTheAgentsPause_NotTheHostsImage()
+    {
+        var plan = Plan(HostOverlay, new Dictionary<string, string> { ["io.kubernetes.cri.container-type"] = "sandbox" }, isSandbox: true);
+        var storage = Assert.Single(plan.Storages);
+        Assert.Equal("pause", storage.Source);
+        Assert.Empty(plan.HostMounts);
+    }
+
+    [Fact]
+    public void CriOsSandboxAnnotation_MakesTheSandboxContainerPullPause()
+    {
+        var mount = NydusMount("""{"volume_type":"image_guest_pull","image_pull":{"metadata":{}}}""");
+        var annotations = new Dictionary<string, string> { ["io.kubernetes.cri-o.ContainerType"] = "sandbox" };
+        var spec = System.Text.Json.Nodes.JsonNode.Parse("""{"annotations":{"io.kubernetes.cri-o.ContainerType":"sandbox"}}""")!.AsObject();
+        Assert.True(GuestPull.Shim.Daemon.PodGrouping.IsSandboxContainer(spec));
+        var plan = Plan(mount, annotations, isSandbox: GuestPull.Shim.Daemon.PodGrouping.IsSandboxContainer(spec));
+        Assert.Equal("pause", Assert.Single(plan.Storages).Source);
+    }
 
     [Fact]
     public void AWorkloadVolumeBecomesAnImageGuestPullStorageForTheAnnotatedImage()

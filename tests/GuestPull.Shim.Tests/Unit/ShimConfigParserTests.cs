@@ -16,6 +16,16 @@ public sealed class ShimConfigParserTests
     }
 
     [Fact]
+    public void AllowHostRootfs_IsOffByDefault_AndReadAsABoolean()
+    {
+        Assert.False(ShimConfigParser.Parse(string.Empty, "test").AllowHostRootfs);
+        var config = ShimConfigParser.Parse("allow_host_rootfs = true\n", "test");
+        Assert.True(config.AllowHostRootfs);
+        Assert.Empty(config.Warnings);
+        Assert.Throws<ShimException>(() => ShimConfigParser.Parse("allow_host_rootfs = \"yes\"\n", "test"));
+    }
+
+    [Fact]
     public void TheAgentTakesHostRootfsOnlyFromTheSharedRoot_UnlessTheAgentTableSaysOtherwise()
     {
         var shared = ShimConfigParser.Parse("shared_root = \"/srv/shared\"\n", "test");
