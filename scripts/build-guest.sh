@@ -19,7 +19,6 @@ cd "$(dirname "$0")/.."
 kernel_package=${GUESTPULL_KERNEL_PACKAGE:-linux-image-6.1.0-50-cloud-amd64}
 kernel_version=${GUESTPULL_KERNEL_VERSION:-6.1.176-1}
 kernel_release=${kernel_package#linux-image-}
-archive=${GUESTPULL_DEBIAN_ARCHIVE:-http://deb.debian.org/debian}
 agent=${GUESTPULL_AGENT:-artifacts/bin/guestpull-agent}
 runc_binary=${GUESTPULL_RUNC:-/usr/sbin/runc}
 busybox_binary=${GUESTPULL_BUSYBOX:-/bin/busybox}
@@ -39,34 +38,10 @@ for f in "$agent" "$runc_binary" "$busybox_binary" "$ca_bundle"; do
 done
 
 # --- the kernel package, from a private apt state --------------------------------------------------
-deb_dir=$cache/debs
-deb=$deb_dir/${kernel_package}_${kernel_version}_amd64.deb
-if [[ ! -f $deb ]]; then
-  apt_root=$cache/apt
-  mkdir -p "$apt_root"/{lists/partial,cache/archives/partial,sources.list.d,preferences.d} "$deb_dir"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $archive bookworm main" > "$apt_root/sources.list"
-  apt_options=(-o "Dir::Etc::SourceList=$apt_root/sources.list" -o "Dir::Etc::SourceParts=$apt_root/sources.list.d"
-               -o "Dir::Etc::Preferences=$apt_root/preferences" -o "Dir::Etc::PreferencesParts=$apt_root/preferences.d"
-               -o "Dir::State::Lists=$apt_root/lists" -o "Dir::Cache=$apt_root/cache" -o "Debug::NoLocking=1"
-               -o "APT::Sandbox::User=$(id -un)")
-  echo "build-guest: downloading $kernel_package=$kernel_version from $archive" >&2
-  apt-get "${apt_options[@]}" -qq update
-  download=$(mktemp -d "$deb_dir/.download.XXXXXX")
-  (cd "$download" && apt-get "${apt_options[@]}" -qq download "$kernel_package=$kernel_version") || {
-    rm -rf "$download"
-    echo "build-guest: $kernel_package=$kernel_version is not in $archive bookworm main any more; set the pin in $0 to the version 'apt-cache policy linux-image-cloud-amd64' shows" >&2
-    exit 1
-  }
-  mv "$download"/*.deb "$deb"
-  rmdir "$download"
-fi
+source scripts/lib/debian-package.sh
+deb=$(debian_package_fetch "$cache" bookworm "$kernel_package" "$kernel_version")
 kernel_tree=$cache/kernel/${kernel_package}_${kernel_version}
-if [[ ! -d $kernel_tree ]]; then
-  extract=$(mktemp -d "$cache/.extract.XXXXXX")
-  dpkg-deb -x "$deb" "$extract"
-  mkdir -p "$cache/kernel"
-  mv "$extract" "$kernel_tree"
-fi
+debian_package_extract "$deb" "$kernel_tree"
 modules_root=$kernel_tree/lib/modules/$kernel_release
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/guestpull-guest.XXXXXX")

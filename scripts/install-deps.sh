@@ -30,3 +30,7 @@ fi
 
 # Debian's packages start services where an init system runs; the tests start their own private instances.
 command -v dotnet >/dev/null || { echo "install-deps: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
+
+# containerd 1.7 and 2.1 for the integration tests (Debian trixie's and sid's, unpacked into a cache;
+# the machine's own containerd stays 1.6). Cached after the first run.
+"$(dirname "$0")/fetch-containerd.sh" >/dev/null

@@ -31,13 +31,7 @@ public static class GuestPullInstaller
         var patch = ContainerdConfigPatcher.Apply(configText, options.ContainerdConfig, request);
         if (options.RuntimeSpecific)
         {
-            var version = await ContainerdHost.DetectContainerdVersionAsync(options, cancellationToken).ConfigureAwait(false);
-            if (!version.IsAtLeast(ContainerdVersion.RuntimeSpecificSnapshotter))
-            {
-                throw new InstallException(
-                    $"--runtime-specific needs containerd 1.7 or later (per-runtime 'snapshotter'); this containerd is {version}. " +
-                    "Leave the flag out: GuestPull then becomes the global snapshotter, and every image goes through it.");
-            }
+            await ContainerdHost.CheckRuntimeSpecificAsync(options, patch.Version, cancellationToken).ConfigureAwait(false);
         }
         report.ConfigBefore = configText;
         report.ConfigAfter = patch.Text;

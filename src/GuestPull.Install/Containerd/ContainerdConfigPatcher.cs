@@ -90,6 +90,15 @@ internal static class ContainerdConfigPatcher
                         "declare the runtime first or leave it out of --runtime-handlers");
                 }
                 Set(layout.Runtime(handler), "snapshotter", snapshotter);
+                // containerd 2.0-2.2 pick a pod's pull snapshotter from the images service's
+                // runtime_platforms only; without it CRI pulls into overlayfs and later unpacks that host
+                // copy into GuestPull's snapshotter. Written on every version 3 file: containerd 2.3+
+                // reads the runtime's own key as well, so an upgrade or a downgrade of containerd keeps
+                // working without a re-install. An empty platform means the node's own.
+                if (layout.RuntimePlatform(handler) is { } platform)
+                {
+                    Set(platform, "snapshotter", snapshotter);
+                }
             }
         }
         else
@@ -156,6 +165,22 @@ internal static class ContainerdConfigPatcher
             if (editor.GetValueText(layout.Runtime(handler), "snapshotter") == snapshotter)
             {
                 editor.RemoveKey(layout.Runtime(handler), "snapshotter");
+            }
+        }
+        if (layout.RuntimePlatformsTable is { } platforms)
+        {
+            foreach (var handler in editor.ChildTableNames(platforms))
+            {
+                IReadOnlyList<string> table = [.. platforms, handler];
+                if (editor.GetValueText(table, "snapshotter") == snapshotter)
+                {
+                    editor.RemoveKey(table, "snapshotter");
+                    // An entry that only named GuestPull's snapshotter would otherwise stay as an empty table.
+                    if (editor.IsEmptyTable(table) && editor.ChildTableNames(table).Count == 0)
+                    {
+                        editor.RemoveTableTree(table);
+                    }
+                }
             }
         }
         return editor.ToString();

@@ -54,6 +54,37 @@ internal static class ContainerdHost
         }
     }
 
+    /// <summary>
+    /// Refuses a runtime-specific install the containerd that reads <paramref name="configVersion"/> cannot
+    /// honour. A version 3 file is trusted as is: only containerd 2.x reads that schema, so the containerd
+    /// on PATH (possibly another one, as with <c>--config-only</c> on a file for another node) is not asked.
+    /// A version 2 file is read by 1.6, 1.7 and 2.x alike, so the containerd it is for decides.
+    /// </summary>
+    public static async Task CheckRuntimeSpecificAsync(InstallOptions options, int configVersion, CancellationToken cancellationToken)
+    {
+        if (configVersion >= 3)
+        {
+            return;
+        }
+        var version = await DetectContainerdVersionAsync(options, cancellationToken).ConfigureAwait(false);
+        if (!version.IsAtLeast(ContainerdVersion.RuntimeSpecificSnapshotter))
+        {
+            throw new InstallException(
+                $"--runtime-specific needs containerd 1.7 or later (per-runtime 'snapshotter'); this containerd is {version}. " +
+                "Leave the flag out: GuestPull then becomes the global snapshotter, and every image goes through it.");
+        }
+        if (version.IsAtLeast(ContainerdVersion.ConfigVersion3))
+        {
+            // containerd 2.x migrates a version 2 file when it loads it, but the migration does not carry
+            // runtimes.NAME.snapshotter over to the images service's runtime_platforms: pulls would land in
+            // the global snapshotter, on the host.
+            throw new InstallException(
+                $"containerd {version} reads {options.ContainerdConfig} (a version 2 config) through its automatic migration, " +
+                "which drops the per-runtime snapshotter at image pull time. Convert the file first " +
+                $"('containerd config migrate > new.toml', then move it over {options.ContainerdConfig}) and run the install again.");
+        }
+    }
+
     public static string? SandboxImage(string configText, string source)
     {
         var version = ContainerdConfigPatcher.ReadVersion(configText, source);

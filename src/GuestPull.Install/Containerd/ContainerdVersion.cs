@@ -9,6 +9,9 @@ internal sealed partial record ContainerdVersion(int Major, int Minor, int Patch
     /// <summary>containerd 1.7: the first with per-runtime snapshotters (<c>runtimes.NAME.snapshotter</c>).</summary>
     public static ContainerdVersion RuntimeSpecificSnapshotter { get; } = new(1, 7, 0, "1.7.0");
 
+    /// <summary>containerd 2.0: config version 3, CRI split into the images and runtime services.</summary>
+    public static ContainerdVersion ConfigVersion3 { get; } = new(2, 0, 0, "2.0.0");
+
     /// <summary>
     /// Reads the first <c>X.Y.Z</c> from text such as <c>1.6.20~ds1</c>, <c>v1.7.0</c> or
     /// <c>containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+deb12u3</c>.

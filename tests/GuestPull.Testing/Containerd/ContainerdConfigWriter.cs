@@ -3,15 +3,19 @@ using System.Text;
 
 namespace GuestPull.Testing.Containerd;
 
-/// Renders the version 2 config of a private containerd: every path it writes to lives under one directory.
+/// Renders the config of a private containerd, every path it writes to under one directory: version 2
+/// for containerd 1.x, version 3 for 2.x (whose CRI settings live in the split images and runtime tables).
 internal static class ContainerdConfigWriter
 {
     private const string CriPlugin = "io.containerd.grpc.v1.cri";
+    private const string CriImages = "io.containerd.cri.v1.images";
+    private const string CriRuntime = "io.containerd.cri.v1.runtime";
 
     public static string Render(ContainerdLayout layout, ContainerdOptions options)
     {
+        var version = options.Release.ConfigVersion;
         var toml = new StringBuilder();
-        toml.AppendLine("version = 2");
+        toml.AppendLine(CultureInfo.InvariantCulture, $"version = {version}");
         toml.AppendLine(CultureInfo.InvariantCulture, $"root = {Quote(layout.RootDirectory)}");
         toml.AppendLine(CultureInfo.InvariantCulture, $"state = {Quote(layout.StateDirectory)}");
         if (!options.EnableCri)
@@ -37,26 +41,24 @@ internal static class ContainerdConfigWriter
         toml.AppendLine("[plugins.\"io.containerd.internal.v1.opt\"]");
         toml.AppendLine(CultureInfo.InvariantCulture, $"  path = {Quote(layout.OptDirectory)}");
 
+        if (version >= 3)
+        {
+            // 2.x turns NRI on by default, on the host's /var/run/nri/nri.sock: keep this instance off it.
+            toml.AppendLine();
+            toml.AppendLine("[plugins.\"io.containerd.nri.v1.nri\"]");
+            toml.AppendLine("  disable = true");
+        }
+
         if (options.EnableCri)
         {
-            toml.AppendLine();
-            toml.AppendLine(CultureInfo.InvariantCulture, $"[plugins.{Quote(CriPlugin)}]");
-            if (options.SandboxImage is not null)
+            if (version >= 3)
             {
-                toml.AppendLine(CultureInfo.InvariantCulture, $"  sandbox_image = {Quote(options.SandboxImage)}");
+                RenderCriVersion3(toml, layout, options);
             }
-
-            // Root here lacks CAP_SYS_RESOURCE; without this runc fails to lower oom_score_adj for pods.
-            toml.AppendLine("  restrict_oom_score_adj = true");
-            foreach (var (key, value) in options.CriSettings ?? new Dictionary<string, string>())
+            else
             {
-                toml.AppendLine(CultureInfo.InvariantCulture, $"  {key} = {value}");
+                RenderCriVersion2(toml, layout, options);
             }
-
-            toml.AppendLine();
-            toml.AppendLine(CultureInfo.InvariantCulture, $"[plugins.{Quote(CriPlugin)}.cni]");
-            toml.AppendLine(CultureInfo.InvariantCulture, $"  bin_dir = {Quote(layout.CniBinDirectory)}");
-            toml.AppendLine(CultureInfo.InvariantCulture, $"  conf_dir = {Quote(layout.CniConfDirectory)}");
         }
 
         if (!string.IsNullOrWhiteSpace(options.ExtraConfig))
@@ -66,6 +68,83 @@ internal static class ContainerdConfigWriter
         }
 
         return toml.ToString();
+    }
+
+    /// The `hosts.toml` of a plain-HTTP registry, for <see cref="ContainerdLayout.RegistryHostsDirectory"/>.
+    public static string RenderHostsToml(string host) => $"""
+        server = {Quote("http://" + host)}
+
+        [host.{Quote("http://" + host)}]
+          capabilities = ["pull", "resolve"]
+
+        """;
+
+    private static void RenderCriVersion2(StringBuilder toml, ContainerdLayout layout, ContainerdOptions options)
+    {
+        toml.AppendLine();
+        toml.AppendLine(CultureInfo.InvariantCulture, $"[plugins.{Quote(CriPlugin)}]");
+        if (options.SandboxImage is not null)
+        {
+            toml.AppendLine(CultureInfo.InvariantCulture, $"  sandbox_image = {Quote(options.SandboxImage)}");
+        }
+
+        // Root here lacks CAP_SYS_RESOURCE; without this runc fails to lower oom_score_adj for pods.
+        toml.AppendLine("  restrict_oom_score_adj = true");
+        AppendCriSettings(toml, options);
+
+        toml.AppendLine();
+        toml.AppendLine(CultureInfo.InvariantCulture, $"[plugins.{Quote(CriPlugin)}.cni]");
+        toml.AppendLine(CultureInfo.InvariantCulture, $"  bin_dir = {Quote(layout.CniBinDirectory)}");
+        toml.AppendLine(CultureInfo.InvariantCulture, $"  conf_dir = {Quote(layout.CniConfDirectory)}");
+
+        foreach (var host in options.PlainHttpRegistries)
+        {
+            toml.AppendLine();
+            toml.AppendLine(CultureInfo.InvariantCulture, $"[plugins.{Quote(CriPlugin)}.registry.mirrors.{Quote(host)}]");
+            toml.AppendLine(CultureInfo.InvariantCulture, $"  endpoint = [{Quote("http://" + host)}]");
+        }
+    }
+
+    private static void RenderCriVersion3(StringBuilder toml, ContainerdLayout layout, ContainerdOptions options)
+    {
+        // 2.x keeps the server settings (streaming, TCP) in the old plugin's table.
+        if (options.CriSettings is { Count: > 0 })
+        {
+            toml.AppendLine();
+            toml.AppendLine(CultureInfo.InvariantCulture, $"[plugins.{Quote(CriPlugin)}]");
+            AppendCriSettings(toml, options);
+        }
+
+        toml.AppendLine();
+        toml.AppendLine(CultureInfo.InvariantCulture, $"[plugins.{Quote(CriImages)}]");
+        if (options.SandboxImage is not null)
+        {
+            toml.AppendLine();
+            toml.AppendLine(CultureInfo.InvariantCulture, $"[plugins.{Quote(CriImages)}.pinned_images]");
+            toml.AppendLine(CultureInfo.InvariantCulture, $"  sandbox = {Quote(options.SandboxImage)}");
+        }
+
+        // 2.x has no registry.mirrors: plain HTTP is a hosts.toml per registry under config_path.
+        toml.AppendLine();
+        toml.AppendLine(CultureInfo.InvariantCulture, $"[plugins.{Quote(CriImages)}.registry]");
+        toml.AppendLine(CultureInfo.InvariantCulture, $"  config_path = {Quote(layout.RegistryHostsDirectory)}");
+
+        toml.AppendLine();
+        toml.AppendLine(CultureInfo.InvariantCulture, $"[plugins.{Quote(CriRuntime)}]");
+        toml.AppendLine("  restrict_oom_score_adj = true");
+
+        toml.AppendLine();
+        toml.AppendLine(CultureInfo.InvariantCulture, $"[plugins.{Quote(CriRuntime)}.cni]");
+        toml.AppendLine(CultureInfo.InvariantCulture, $"  bin_dirs = [{Quote(layout.CniBinDirectory)}]");
+        toml.AppendLine(CultureInfo.InvariantCulture, $"  conf_dir = {Quote(layout.CniConfDirectory)}");
+    }
+
+    private static void AppendCriSettings(StringBuilder toml, ContainerdOptions options)
+    {
+        foreach (var (key, value) in options.CriSettings ?? new Dictionary<string, string>())
+        {
+            toml.AppendLine(CultureInfo.InvariantCulture, $"  {key} = {value}");
+        }
     }
 
     /// A TOML basic string.

@@ -3,7 +3,7 @@ using GuestPull.Linux;
 
 namespace GuestPull.Testing.Containerd;
 
-/// A private containerd (Debian's 1.6) for one test class: its own root, state, opt dir and sockets
+/// A private containerd (Debian 12's 1.6 by default, or a cached Debian release: <see cref="ContainerdOptions.Release"/>) for one test class: its own root, state, opt dir and sockets
 /// under a temp directory, started in the foreground, stopped with SIGTERM (then SIGKILL) and removed
 /// on dispose. Needs root, like containerd itself.
 public sealed class ContainerdInstance : IAsyncDisposable
@@ -57,11 +57,25 @@ public sealed class ContainerdInstance : IAsyncDisposable
 
             await File.WriteAllTextAsync(layout.ConfigPath, ContainerdConfigWriter.Render(layout, options), cancellationToken)
                 .ConfigureAwait(false);
+            if (options.EnableCri && options.Release.ConfigVersion >= 3)
+            {
+                foreach (var host in options.PlainHttpRegistries)
+                {
+                    var hostDirectory = Directory.CreateDirectory(Path.Combine(layout.RegistryHostsDirectory, host)).FullName;
+                    await File.WriteAllTextAsync(Path.Combine(hostDirectory, "hosts.toml"), ContainerdConfigWriter.RenderHostsToml(host), cancellationToken)
+                        .ConfigureAwait(false);
+                }
+            }
+
+            if (options.EditConfig is { } edit)
+            {
+                await edit(layout.ConfigPath, cancellationToken).ConfigureAwait(false);
+            }
 
             process = ProcessRunner.StartBackground(
                 options.ContainerdPath,
                 ["--config", layout.ConfigPath, "--log-level", options.LogLevel],
-                new BackgroundProcessOptions { Environment = options.Environment, WorkingDirectory = layout.Directory });
+                new BackgroundProcessOptions { Environment = ProcessEnvironment(options), WorkingDirectory = layout.Directory });
 
             var instance = new ContainerdInstance(directory, layout, options, process);
             try
@@ -81,6 +95,23 @@ public sealed class ContainerdInstance : IAsyncDisposable
             directory.Dispose();
             throw;
         }
+    }
+
+    // The release's own directory first on PATH: containerd finds containerd-shim-runc-v2 there, so
+    // runc pods run the shim of the same release (a 2.x containerd with 1.6's shim is not a tested pair).
+    private static IReadOnlyDictionary<string, string?>? ProcessEnvironment(ContainerdOptions options)
+    {
+        if (options.Release.BinDirectory is not { } bin)
+        {
+            return options.Environment;
+        }
+
+        var environment = new Dictionary<string, string?>(options.Environment ?? new Dictionary<string, string?>());
+        var path = environment.TryGetValue("PATH", out var configured) && configured is not null
+            ? configured
+            : System.Environment.GetEnvironmentVariable("PATH");
+        environment["PATH"] = bin + ":" + path;
+        return environment;
     }
 
     /// The last lines containerd logged, for assertion messages.

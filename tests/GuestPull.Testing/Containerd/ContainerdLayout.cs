@@ -15,6 +15,9 @@ public sealed record ContainerdLayout(string Directory)
 
     public string CniConfDirectory => Path.Combine(Directory, "cni", "conf");
 
+    /// CRI's registry `config_path` (version 3 configs): one `HOST:PORT/hosts.toml` per plain-HTTP registry.
+    public string RegistryHostsDirectory => Path.Combine(Directory, "certs.d");
+
     /// The gRPC socket (`ctr --address`, CRI clients).
     public string GrpcAddress => Path.Combine(Directory, "grpc.sock");
 

@@ -8,8 +8,9 @@ namespace GuestPull.Testing.Cri;
 
 /// <summary>
 /// One Kubernetes node in a temp directory, made of the real parts: docker-registry holding a busybox
-/// and a pause image, <c>guestpull snapshotter</c> (proxy driver) as containerd's global snapshotter,
-/// containerd 1.6 with CRI and the runtime handler <c>guestpull</c> (runtime type
+/// and a pause image, <c>guestpull snapshotter</c> (proxy driver) as containerd's global snapshotter
+/// (or as <c>guestpull install</c> configures it: <see cref="CriNodeOptions.InstallArguments"/>),
+/// containerd (1.6, or the release in <see cref="CriNodeOptions.Release"/>) with CRI and the runtime handler <c>guestpull</c> (runtime type
 /// <c>io.containerd.guestpull.v2</c>, whose shim binary is found on containerd's PATH), and a CRI
 /// client on containerd's socket. Disposing stops everything it started.
 /// </summary>
@@ -107,32 +108,17 @@ public sealed class CriNode : IAsyncDisposable
         Containerd = await ContainerdInstance.StartAsync(
             new ContainerdOptions
             {
+                Release = _options.Release,
                 EnableCri = true,
                 SandboxImage = PauseImage,
+                PlainHttpRegistries = [Registry.Host],
                 Environment = new Dictionary<string, string?>
                 {
                     ["PATH"] = binDirectory + ":" + Environment.GetEnvironmentVariable("PATH"),
                     [ShimConfigVariable] = shimConfig,
                 },
-                ExtraConfig = $"""
-                    [proxy_plugins.guestpull]
-                      type = "snapshot"
-                      address = "{snapshotterSocket}"
-
-                    [plugins."io.containerd.grpc.v1.cri".containerd]
-                      snapshotter = "{(_options.UseGuestPullSnapshotter ? "guestpull" : "overlayfs")}"
-                      disable_snapshot_annotations = false
-                      discard_unpacked_layers = false
-
-                    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-                      runtime_type = "io.containerd.runc.v2"
-
-                    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.guestpull]
-                      runtime_type = "io.containerd.guestpull.v2"
-
-                    [plugins."io.containerd.grpc.v1.cri".registry.mirrors."{Registry.Host}"]
-                      endpoint = ["http://{Registry.Host}"]
-                    """,
+                ExtraConfig = _options.InstallArguments is null ? GuestPullConfig(snapshotterSocket) : null,
+                EditConfig = _options.InstallArguments is null ? null : (path, token) => InstallAsync(path, snapshotterSocket, token),
             },
             cancellationToken).ConfigureAwait(false);
         _owned.Add(Containerd);
@@ -140,6 +126,70 @@ public sealed class CriNode : IAsyncDisposable
         Runtime = new RuntimeService.RuntimeServiceClient(Channel);
         Images = new ImageService.ImageServiceClient(Channel);
     }
+
+    /// <summary>containerd's config as the fixture wrote it, before <c>guestpull install</c> edited it (with <see cref="CriNodeOptions.InstallArguments"/>).</summary>
+    public string? ConfigBeforeInstall { get; private set; }
+
+    /// <summary>What <c>guestpull install --config-only</c> printed (with <see cref="CriNodeOptions.InstallArguments"/>).</summary>
+    public string? InstallOutput { get; private set; }
+
+    /// <summary>The <c>--prefix</c> the node's install used: pass it to <c>guestpull uninstall</c> to find the install record.</summary>
+    public string InstallPrefix => Work.Combine("install");
+
+    /// <summary>Runs the guestpull CLI with the node's containerd release first on PATH (what install and doctor read the version from).</summary>
+    public Task<ProcessResult> RunGuestPullAsync(IEnumerable<string> arguments, CancellationToken cancellationToken) =>
+        ProcessRunner.RunAsync(
+            GuestPullCommand[0],
+            [.. GuestPullCommand.Skip(1), .. arguments],
+            new ProcessRunOptions
+            {
+                ThrowOnFailure = false,
+                Timeout = TimeSpan.FromMinutes(2),
+                Environment = _options.Release.BinDirectory is { } bin
+                    ? new Dictionary<string, string?> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") }
+                    : null,
+            },
+            cancellationToken);
+
+    /// <summary>The arguments that point install, uninstall and doctor at this node's files and sockets.</summary>
+    public IReadOnlyList<string> InstallLocationArguments(string configPath, string snapshotterSocket) =>
+        ["--containerd-config", configPath, "--containerd-address", Work.Combine("containerd-not-started.sock"),
+         "--snapshotter-address", snapshotterSocket, "--prefix", InstallPrefix];
+
+    // The operator's path: a plain config, then `guestpull install --config-only`. containerd is not running
+    // yet, so install asks the containerd binary on PATH (the release's) for the version.
+    private async Task InstallAsync(string configPath, string snapshotterSocket, CancellationToken cancellationToken)
+    {
+        ConfigBeforeInstall = await File.ReadAllTextAsync(configPath, cancellationToken).ConfigureAwait(false);
+        var install = await RunGuestPullAsync(
+            ["install", "--config-only", .. _options.InstallArguments!, .. InstallLocationArguments(configPath, snapshotterSocket)],
+            cancellationToken).ConfigureAwait(false);
+        if (!install.Succeeded)
+        {
+            throw new InvalidOperationException($"guestpull install --config-only failed ({install.ExitCode}):\n{install.StandardOutput}\n{install.StandardError}");
+        }
+
+        InstallOutput = install.StandardOutput;
+    }
+
+    private string GuestPullConfig(string snapshotterSocket) => _options.Release.ConfigVersion >= 3
+        ? throw new NotSupportedException($"{_options.Release} reads version 3 configs: configure its node through CriNodeOptions.InstallArguments")
+        : $"""
+            [proxy_plugins.guestpull]
+              type = "snapshot"
+              address = "{snapshotterSocket}"
+
+            [plugins."io.containerd.grpc.v1.cri".containerd]
+              snapshotter = "{(_options.UseGuestPullSnapshotter ? "guestpull" : "overlayfs")}"
+              disable_snapshot_annotations = false
+              discard_unpacked_layers = false
+
+            [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+              runtime_type = "io.containerd.runc.v2"
+
+            [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.guestpull]
+              runtime_type = "io.containerd.guestpull.v2"
+            """;
 
     private string ShimConfig() => $"""
         # written by the integration tests' CriNode

@@ -1,3 +1,5 @@
+using GuestPull.Testing.Containerd;
+
 namespace GuestPull.Testing.Cri;
 
 /// <summary>Settings for <see cref="CriNode.StartAsync"/>.</summary>
@@ -23,4 +25,15 @@ public sealed class CriNodeOptions
 
     /// <summary>More lines for the shim config's <c>[agent]</c> table (the agent's own keys).</summary>
     public string? ExtraAgentConfig { get; init; }
+
+    /// <summary>The containerd release the node runs (Debian 12's 1.6 on PATH by default; 1.7 and 2.1 from <c>ContainerdReleases</c>).</summary>
+    public ContainerdRelease Release { get; init; } = ContainerdRelease.OnPath;
+
+    /// <summary>
+    /// Null (the default): the node's containerd config carries GuestPull's settings as the fixture
+    /// writes them (global snapshotter, version 2 only). Otherwise the fixture writes a plain config and
+    /// runs <c>guestpull install --config-only</c> with these extra arguments on it (e.g.
+    /// <c>["--runtime-specific"]</c>), with the release's directory first on PATH, as an operator would.
+    /// </summary>
+    public IReadOnlyList<string>? InstallArguments { get; init; }
 }
