@@ -33,7 +33,12 @@ public sealed class Containerd16Tests(Containerd16NodeFixture fixture) : IClassF
         await Pods.RunGuestPullPodAsync("guest", image, layers, timeout.Token);
     }
 
-    [Fact(Skip = "needs the proxy driver's forced guest pull, wt-proxyforce")]
+    // containerd 1.6 has one snapshotter for every pod: the pause image a guest-pull pod's CRI pull left
+    // as proxy layers (empty on the host) is the one a runc pod then gets, so a runc pod cannot run on this
+    // node once a guest-pull pod ran (docs/operations.md); and the ctr unpack leaves files in the
+    // snapshotter by design. RuncPodTests.ImageUnpackedOnTheHost_IsStillPulledInTheGuest covers the forced
+    // guest pull on 1.6 on a node of its own.
+    [Fact(Skip = "1.6's single global snapshotter: a runc pod cannot share a node with guest-pull pods (see the comment)")]
     public async Task RuncPodFirst_OnAnImageUnpackedByCtr_ThenGuestPullPod_OfTheSameImage()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));

@@ -49,7 +49,7 @@ public sealed class Containerd21Tests(Containerd21NodeFixture fixture) : IClassF
     /// the sandbox's rootfs comes from the host, and verify says so. The snapshotter's forced guest pull
     /// for host-unpacked parents (issue 14, item 1) turns that into a guest pull.
     /// </summary>
-    [Fact(Skip = "needs the proxy driver's forced guest pull, wt-proxyforce")]
+    [Fact]
     public async Task RuncPodFirst_ThenGuestPullPod_OfTheSameImage()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
