@@ -127,9 +127,11 @@ state = "$run/containerd-state"
 TOML
 cp "$config" "$work/config.toml.orig"
 
-# The shim's settings: where its sockets, state and shared directories go, and the agent's registry
-# settings (the demo registry speaks plain HTTP).
+# The shim's settings: every pod in its own QEMU VM (the guest image installed next to the binaries;
+# KVM where it can run a guest, else TCG), where its sockets, state and shared directories go, and
+# the agent's registry settings (the demo registry speaks plain HTTP).
 cat >"$work/shim.toml" <<TOML
+sandbox = "vm"
 socket_dir = "$run/s"
 state_root = "$run/shim"
 shared_root = "$run/shared"
@@ -175,6 +177,13 @@ echo "== guestpull doctor"
 echo
 echo "== a pod through CRI with runtime handler guestpull (guestpull smoke-test)"
 "$guestpull" smoke-test --address "$run/containerd.sock" --shared-root "$run/shared" --log-dir "$work/pod-logs" "$image"
+# The shim logs each VM's start (accelerator, size, boot time) into containerd's log.
+vm_line=$(grep -ho 'sandbox [0-9a-f]* started: QEMU pid [0-9]*, accel [a-z]*, [^;]*; agent answered after [0-9]* ms' "$work/containerd.log" | tail -n 1 || true)
+if [[ -z $vm_line ]]; then
+  echo "demo: the pod did not run in a VM (no 'started: QEMU' line in containerd's log)" >&2
+  exit 1
+fi
+echo "the pod ran in a VM: ${vm_line#sandbox * started: }"
 
 echo
 echo "== guestpull uninstall"

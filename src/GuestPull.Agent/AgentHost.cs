@@ -1,5 +1,6 @@
 using GuestPull.Agent.Configuration;
 using GuestPull.Agent.Containers;
+using GuestPull.Agent.Files;
 using GuestPull.Agent.Service;
 using GuestPull.Agent.Storage;
 using GuestPull.Images.Store;
@@ -54,6 +55,11 @@ public static partial class AgentHost
             LogConfigWarning(logger, warning);
         }
 
+        if (settings.LoopbackGateway is { } gateway)
+        {
+            LogLoopbackGateway(logger, gateway.ToString());
+        }
+
         if (settings.Policy is { } policy)
         {
             if (!File.Exists(policy))
@@ -69,16 +75,17 @@ public static partial class AgentHost
         var store = await LayerStore.OpenAsync(settings.ImageRoot, logging.CreateLogger<LayerStore>(), cancellationToken).ConfigureAwait(false);
         GuestImageService? images = null;
         ContainerManager? containers = null;
+        var files = new FileCopyService(settings.CopyRoot, logging.CreateLogger("GuestPull.Agent.Files"));
         var server = new TtrpcServer();
         try
         {
             images = CreateImageService(settings, store, logging);
             var pauseLayer = PauseRootfs.Prepare(settings.ImageRoot, settings.PauseBinary, logger);
             containers = new ContainerManager(settings, images, pauseLayer, logging);
-            AgentService.Register(server, containers);
+            AgentService.Register(server, containers, files);
             server.Listen(options.Listen);
             LogListening(logger, options.Listen, settings.ImageRoot, settings.BundleRoot);
-            return new RunningAgent(options.Listen, server, containers, images, store);
+            return new RunningAgent(options.Listen, server, containers, images, files, store);
         }
         catch
         {
@@ -89,6 +96,7 @@ public static partial class AgentHost
             }
 
             images?.Dispose();
+            files.Dispose();
             await store.DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -111,6 +119,9 @@ public static partial class AgentHost
 
     [LoggerMessage(Level = LogLevel.Information, Message = "signature policy {Policy} is enforced on every image pull")]
     private static partial void LogPolicyEnforced(ILogger logger, string policy);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "registries on a loopback host (localhost, 127.0.0.0/8, ::1) are dialled at {Gateway}")]
+    private static partial void LogLoopbackGateway(ILogger logger, string gateway);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "serving guestpull.agent.v1.Agent on {Address} (images {ImageRoot}, bundles {BundleRoot})")]
     private static partial void LogListening(ILogger logger, string address, string imageRoot, string bundleRoot);

@@ -1,4 +1,6 @@
+using GuestPull.Configuration.Sandbox;
 using GuestPull.Install.Containerd;
+using GuestPull.Install.GuestImage;
 using GuestPull.Install.Kubernetes;
 using GuestPull.Install.Services;
 using GuestPull.Install.State;
@@ -49,12 +51,12 @@ public static class GuestPullInstaller
                 return report;
             }
 
-            if (!options.SkipBinaries)
-            {
-                Record(options, state, done, BinaryInstaller.Install(options));
-                report.Step($"installed the binaries into {options.LibDirectory} (links in {options.BinDirectory})");
-            }
+            await InstallBinariesAsync(options, state, done, report, cancellationToken).ConfigureAwait(false);
             await WriteSnapshotterConfigAsync(options, state, done, report, cancellationToken).ConfigureAwait(false);
+            if (ShimConfigFile.Install(options, state, report) is { } shimConfig)
+            {
+                Record(options, state, done, shimConfig);
+            }
             await PurgeImagesAsync(options, configText, report, cancellationToken).ConfigureAwait(false);
             await SnapshotterService.StartAsync(options, state, done, report, cancellationToken).ConfigureAwait(false);
             EditContainerdConfig(options, state, patch, configExists, done, report);
@@ -153,6 +155,42 @@ public static class GuestPullInstaller
             SnapshotterAddress = model.TryGetValue("address", out var address) && address is string a ? a : options.SnapshotterAddress,
             SnapshotterRoot = model.TryGetValue("root", out var root) && root is string r ? r : options.SnapshotterRoot,
         };
+    }
+
+    private static async Task InstallBinariesAsync(InstallOptions options, InstallState state, List<InstallStep> done, InstallReport report, CancellationToken cancellationToken)
+    {
+        GuestImageVerification? guestImage;
+        string appDirectory;
+        if (options.SkipBinaries)
+        {
+            // Nothing is copied, but the build's image is the one a shim run from it boots: check it the same way.
+            appDirectory = options.SourceDirectory;
+            var directory = Path.Combine(appDirectory, GuestImageLayout.DirectoryName);
+            guestImage = await BinaryInstaller.VerifyGuestImageAsync(directory, cancellationToken).ConfigureAwait(false);
+            if (guestImage is { Intact: false })
+            {
+                throw BinaryInstaller.DamagedGuestImage($"the guest image {directory}", guestImage);
+            }
+        }
+        else
+        {
+            (var step, guestImage) = await BinaryInstaller.InstallAsync(options, cancellationToken).ConfigureAwait(false);
+            Record(options, state, done, step);
+            appDirectory = options.LibDirectory;
+            report.Step($"installed the binaries into {options.LibDirectory} (links in {options.BinDirectory})");
+        }
+
+        var image = Path.Combine(appDirectory, GuestImageLayout.DirectoryName);
+        if (guestImage?.Manifest is { } manifest)
+        {
+            report.Step($"the guest image {image} ({manifest.KernelDescription}) matches its manifest");
+        }
+        else
+        {
+            // Not an error: a namespace sandbox needs no image, and [vm] kernel and initrd can name another one.
+            report.Warn($"no guest image in {image}: pods with sandbox = \"vm\" (the shim's default) cannot start until one is there " +
+                "(./build.sh builds it into artifacts/bin/guest; install again from that build, or set [vm] kernel and initrd in the shim config)");
+        }
     }
 
     private static async Task WriteSnapshotterConfigAsync(InstallOptions options, InstallState state, List<InstallStep> done, InstallReport report, CancellationToken cancellationToken)

@@ -23,7 +23,7 @@ public sealed record InstallOptions
     /// <summary>Where the application files are copied (the links point here).</summary>
     public string LibDirectory { get; init; } = "/usr/local/lib/guestpull";
 
-    /// <summary>Where the snapshotter's <c>config.toml</c> goes.</summary>
+    /// <summary>Where the snapshotter's <c>config.toml</c> and the shim's <c>shim.toml</c> go.</summary>
     public string ConfigDirectory { get; init; } = GuestPullDefaults.ConfigDirectory;
 
     /// <summary>The install record, the standalone pid file and log.</summary>
@@ -109,6 +109,15 @@ public sealed record InstallOptions
 
     /// <summary>The snapshotter config file GuestPull writes.</summary>
     public string SnapshotterConfigFile => Path.Combine(ConfigDirectory, "config.toml");
+
+    /// <summary>The shim's config file when it is not <c>shim.toml</c> in <see cref="ConfigDirectory"/> (<c>--shim-config</c>).</summary>
+    public string? ShimConfigPath { get; init; }
+
+    /// <summary>
+    /// The shim's config file: doctor reads it, install writes a commented default there when there is none.
+    /// By default <c>/etc/guestpull/shim.toml</c>, the file the shim itself reads when nothing names another.
+    /// </summary>
+    public string ShimConfigFile => ShimConfigPath ?? Path.Combine(ConfigDirectory, "shim.toml");
 
     /// <summary>The install record.</summary>
     public string StateFile => Path.Combine(StateDirectory, "install-state.json");

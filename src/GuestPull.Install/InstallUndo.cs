@@ -37,7 +37,8 @@ internal static class InstallUndo
                 problems.Add($"containerd restart: {ex.Message}");
             }
         }
-        if (state.Steps.Count == 0)
+        // A first step that failed on a fresh host left no state directory: File.Delete would throw for it and hide the real error.
+        if (state.Steps.Count == 0 && Directory.Exists(options.StateDirectory))
         {
             File.Delete(options.StateFile);
             DeleteIfEmpty(options.StateDirectory);
@@ -71,6 +72,9 @@ internal static class InstallUndo
                     await TrySystemctlAsync(report, cancellationToken, "daemon-reload").ConfigureAwait(false);
                 }
                 report.Step(step.CreatedFile ? $"removed {step.Path}" : $"restored {step.Path}");
+                break;
+            case InstallStep.ShimConfig:
+                ShimConfigFile.Undo(step, report);
                 break;
             case InstallStep.StandaloneProcess:
                 await StandaloneSnapshotter.StopAsync(step.PidFile ?? StandaloneSnapshotter.PidFile(options), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);

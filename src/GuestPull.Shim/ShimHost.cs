@@ -1,3 +1,5 @@
+using GuestPull.Configuration.Sandbox;
+using GuestPull.Shim.Vm;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using GuestPull.Shim.Configuration;
@@ -145,7 +147,7 @@ public static partial class ShimHost
         var layout = ShimLayout.For(config, arguments.Address, arguments.Namespace, group);
         var socket = arguments.Socket ?? layout.Socket;
         await using var events = new EventForwarder(Environment.GetEnvironmentVariable("TTRPC_ADDRESS"), arguments.Namespace, logging.CreateLogger<EventForwarder>());
-        var service = new TaskService(new TaskServiceOptions(group, layout, config, new NamespaceSandboxBackend(logging), events), logging.CreateLogger<TaskService>());
+        var service = new TaskService(new TaskServiceOptions(group, layout, config, kind => kind == SandboxKind.Vm ? new VmSandboxBackend(logging) : new NamespaceSandboxBackend(logging), events), logging.CreateLogger<TaskService>());
         var server = new TtrpcServer();
         try
         {

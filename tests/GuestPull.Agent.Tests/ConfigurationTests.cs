@@ -1,3 +1,4 @@
+using System.Net;
 using GuestPull.Agent.Configuration;
 using GuestPull.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -23,6 +24,8 @@ public sealed class ConfigurationTests
             runc_path = "/usr/local/sbin/runc"
             runc_root = "/run/agent-runc"
             pause_binary = "/opt/busybox"
+            copy_root = "/run/copies/"
+            loopback_gateway = "10.0.2.2"
             """, "agent.toml");
 
         Assert.Equal("/srv/image", settings.ImageRoot);
@@ -36,6 +39,8 @@ public sealed class ConfigurationTests
         Assert.Equal("/usr/local/sbin/runc", settings.RuncPath);
         Assert.Equal("/run/agent-runc", settings.RuncRoot);
         Assert.Equal("/opt/busybox", settings.PauseBinary);
+        Assert.Equal("/run/copies", settings.CopyRoot);
+        Assert.Equal(IPAddress.Parse("10.0.2.2"), settings.LoopbackGateway);
         Assert.Empty(settings.Warnings);
     }
 
@@ -46,6 +51,19 @@ public sealed class ConfigurationTests
         Assert.Equal("/run/kata-containers/image", settings.ImageRoot);
         Assert.Equal("/run/kata-containers", settings.BundleRoot);
         Assert.Equal(TimeSpan.FromSeconds(1200), settings.PullTimeout);
+        Assert.Equal("/run/kata-containers/shared/containers", settings.CopyRoot);
+        Assert.Null(settings.LoopbackGateway);
+    }
+
+    [Theory]
+    [InlineData("10.0.2.2")]
+    [InlineData("192.168.122.1")]
+    [InlineData("fd00::2")]
+    [InlineData("::1")]
+    public void LoopbackGateway_TakesAnIPv4OrIPv6Address(string address)
+    {
+        var settings = AgentConfigParser.Parse($"loopback_gateway = \"{address}\"\n", "agent.toml");
+        Assert.Equal(IPAddress.Parse(address), settings.LoopbackGateway);
     }
 
     [Fact]
@@ -63,6 +81,17 @@ public sealed class ConfigurationTests
     [InlineData("insecure_registries = \"host:5000\"", "agent.toml: insecure_registries: expected an array of strings, got \"host:5000\"")]
     [InlineData("insecure_registries = [\"http://host:5000\"]", "agent.toml: insecure_registries: expected an array of \"host[:port]\" strings, got \"http://host:5000\"")]
     [InlineData("runc_path = \"\"", "agent.toml: runc_path: expected a non-empty string, got \"\"")]
+    [InlineData("copy_root = \"shared/containers\"", "agent.toml: copy_root: expected an absolute path, got \"shared/containers\"")]
+    [InlineData("copy_root = \"\"", "agent.toml: copy_root: expected an absolute path, got \"\"")]
+    [InlineData("loopback_gateway = \"host.internal\"", "agent.toml: loopback_gateway: expected an IPv4 or IPv6 address, e.g. \"10.0.2.2\", got \"host.internal\"")]
+    [InlineData("loopback_gateway = \"10.0.2\"", "agent.toml: loopback_gateway: expected an IPv4 or IPv6 address, e.g. \"10.0.2.2\", got \"10.0.2\"")]
+    [InlineData("loopback_gateway = \"010.0.2.2\"", "agent.toml: loopback_gateway: expected an IPv4 or IPv6 address, e.g. \"10.0.2.2\", got \"010.0.2.2\"")]
+    [InlineData("loopback_gateway = \"10.0.2.2:5000\"", "agent.toml: loopback_gateway: expected an IPv4 or IPv6 address, e.g. \"10.0.2.2\", got \"10.0.2.2:5000\"")]
+    [InlineData("loopback_gateway = \"[fd00::2]\"", "agent.toml: loopback_gateway: expected an IPv4 or IPv6 address, e.g. \"10.0.2.2\", got \"[fd00::2]\"")]
+    [InlineData("loopback_gateway = \"fe80::1%eth0\"", "agent.toml: loopback_gateway: expected an IPv4 or IPv6 address, e.g. \"10.0.2.2\", got \"fe80::1%eth0\"")]
+    [InlineData("loopback_gateway = \"0.0.0.0\"", "agent.toml: loopback_gateway: expected an IPv4 or IPv6 address, e.g. \"10.0.2.2\", got \"0.0.0.0\"")]
+    [InlineData("loopback_gateway = \"\"", "agent.toml: loopback_gateway: expected an IPv4 or IPv6 address, e.g. \"10.0.2.2\", got \"\"")]
+    [InlineData("loopback_gateway = 10", "agent.toml: loopback_gateway: expected an IPv4 or IPv6 address, e.g. \"10.0.2.2\", got 10")]
     [InlineData("image_root = ", "agent.toml: line 1, column ")]
     [InlineData("image_root = ", ": not valid TOML: ")]
     public void InvalidValue_IsRefused_NamingTheKey(string toml, string message)

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using GuestPull.Configuration;
 
 namespace GuestPull.Agent.Configuration;
@@ -58,6 +60,8 @@ internal static class AgentConfigParser
                 "runc_root" => settings with { RuncRoot = file.GetAbsolutePath(key) },
                 "pause_binary" => settings with { PauseBinary = file.GetAbsolutePath(key) },
                 "host_rootfs_root" => settings with { HostRootfsRoot = file.GetAbsolutePath(key) },
+                "copy_root" => settings with { CopyRoot = file.GetAbsolutePath(key) },
+                "loopback_gateway" => settings with { LoopbackGateway = Address(file, key) },
                 _ => Warn(settings, warnings, file.UnknownKeyWarning(key)),
             };
         }
@@ -69,6 +73,23 @@ internal static class AgentConfigParser
     {
         warnings.Add(warning);
         return settings;
+    }
+
+    // Only the canonical spellings: inet_aton's shorthands ("10.2", octal "010.0.2.2") parse to
+    // addresses nobody meant, and a scoped or unspecified address names no gateway.
+    private static IPAddress Address(TomlSection file, string key)
+    {
+        const string Expected = "an IPv4 or IPv6 address, e.g. \"10.0.2.2\"";
+        var text = file.GetValue(key) as string ?? throw file.Invalid(key, Expected);
+        if (!IPAddress.TryParse(text, out var address)
+            || (address.AddressFamily == AddressFamily.InterNetwork && address.ToString() != text)
+            || (address.AddressFamily == AddressFamily.InterNetworkV6 && (text.Contains('%', StringComparison.Ordinal) || text.StartsWith('[')))
+            || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any))
+        {
+            throw file.Invalid(key, Expected, text);
+        }
+
+        return address;
     }
 
     private static List<string> HostList(TomlSection file, string key)

@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace GuestPull.Agent.Configuration;
 
 /// <summary>The agent's resolved configuration.</summary>
@@ -9,6 +11,13 @@ internal sealed record AgentSettings
     public const string DefaultRuncPath = "runc";
     public const int DefaultPullTimeoutSeconds = 1200;
     public const int DefaultPullConcurrency = 3;
+
+    /// <summary>
+    /// Kata's guest shared directory: where Kata's runtime copies the files a container mounts when
+    /// the guest shares no file system with the host. (Kata's agent itself accepts any path under its
+    /// CONTAINER_BASE, /run/kata-containers; this agent confines copies to where they are meant to go.)
+    /// </summary>
+    public const string DefaultCopyRoot = "/run/kata-containers/shared/containers";
 
     /// <summary>Where the layer store lives (Kata: /run/kata-containers/image).</summary>
     public string ImageRoot { get; init; } = DefaultImageRoot;
@@ -48,6 +57,16 @@ internal sealed record AgentSettings
     /// rootfs must be pulled in the guest.
     /// </summary>
     public string? HostRootfsRoot { get; init; }
+
+    /// <summary>The only directory CopyFile writes below; created on the first copy.</summary>
+    public string CopyRoot { get; init; } = DefaultCopyRoot;
+
+    /// <summary>
+    /// Where registries named by a loopback host (<c>localhost</c>, 127.0.0.0/8, ::1) are dialled
+    /// instead: the host as a VM's user-mode network reaches it (QEMU's 10.0.2.2). Null: loopback is
+    /// the guest's own.
+    /// </summary>
+    public IPAddress? LoopbackGateway { get; init; }
 
     /// <summary>Unknown keys, for the log.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];

@@ -1,17 +1,18 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using GuestPull.Agent.Containers;
+using GuestPull.Agent.Files;
 using GuestPull.Api.Agent.V1;
 using GuestPull.Ttrpc;
 
 namespace GuestPull.Agent.Service;
 
-/// <summary>Binds <c>guestpull.agent.v1.Agent</c>'s methods on a ttrpc server to the container manager.</summary>
+/// <summary>Binds <c>guestpull.agent.v1.Agent</c>'s methods on a ttrpc server to the container manager and the file copier.</summary>
 internal static class AgentService
 {
     public const string Name = "guestpull.agent.v1.Agent";
 
-    public static void Register(TtrpcServer server, ContainerManager containers)
+    public static void Register(TtrpcServer server, ContainerManager containers, FileCopyService files)
     {
         server.Register(Name, "CreateContainer", CreateContainerRequest.Parser, async (_, request, ct) =>
         {
@@ -66,6 +67,11 @@ internal static class AgentService
             var response = new ListContainersResponse();
             response.Containers.AddRange(containers.List());
             return Task.FromResult(response);
+        });
+        server.Register(Name, "CopyFile", CopyFileRequest.Parser, async (_, request, ct) =>
+        {
+            await files.CopyAsync(request, ct).ConfigureAwait(false);
+            return new Empty();
         });
         server.Register(Name, "Check", CheckRequest.Parser, (_, _, _) =>
             Task.FromResult(new HealthCheckResponse { Status = HealthCheckResponse.Types.ServingStatus.Serving }));

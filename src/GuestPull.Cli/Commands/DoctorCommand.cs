@@ -12,7 +12,7 @@ internal static class DoctorCommand
         var locations = new InstallLocationOptions();
         var format = new Option<string>("--format") { Description = "text or json", HelpName = "FORMAT", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
-        var command = new Command("doctor", "Check this node for what guest pull needs (containerd config, snapshotter, shim, filesystem, host images)");
+        var command = new Command("doctor", "Check this node for what guest pull needs (containerd config, snapshotter, shim, sandbox VM, filesystem, host images)");
         locations.AddTo(command);
         command.Options.Add(format);
         global.AddTo(command);

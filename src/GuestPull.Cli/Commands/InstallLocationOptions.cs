@@ -27,6 +27,13 @@ internal sealed class InstallLocationOptions
 
     public Option<string?> SnapshotterRoot { get; } = new("--snapshotter-root") { Description = $"the snapshotter's root (default {Defaults.SnapshotterRoot})", HelpName = "DIR" };
 
+    public Option<string?> ShimConfig { get; } = new("--shim-config")
+    {
+        Description = $"the shim's config file (default {Defaults.ShimConfigFile}, or DIR/etc/guestpull/shim.toml with --prefix): " +
+            "doctor checks the sandbox it selects; install writes a commented default there when there is none",
+        HelpName = "FILE",
+    };
+
     public Option<bool> RuntimeSpecific { get; } = new("--runtime-specific") { Description = "per-runtime snapshotter (containerd 1.7+) instead of the global one" };
 
     public Option<string?> RuntimeHandlers { get; } = new("--runtime-handlers") { Description = "comma-separated handlers for --runtime-specific (default guestpull and every Kata runtime declared)", HelpName = "LIST" };
@@ -49,7 +56,7 @@ internal sealed class InstallLocationOptions
     {
         foreach (var option in new Option[]
         {
-            ContainerdConfig, ContainerdAddress, ContainerdNamespace, Prefix, StateDirectory, SnapshotterAddress, SnapshotterRoot,
+            ContainerdConfig, ContainerdAddress, ContainerdNamespace, Prefix, StateDirectory, SnapshotterAddress, SnapshotterRoot, ShimConfig,
             RuntimeSpecific, RuntimeHandlers, Systemd, Standalone, RestartCommand, NoRestart, Timeout,
         })
         {
@@ -86,6 +93,7 @@ internal sealed class InstallLocationOptions
             StateDirectory = Full(result.GetValue(StateDirectory)) ?? options.StateDirectory,
             SnapshotterAddress = Full(result.GetValue(SnapshotterAddress)) ?? options.SnapshotterAddress,
             SnapshotterRoot = Full(result.GetValue(SnapshotterRoot)) ?? options.SnapshotterRoot,
+            ShimConfigPath = Full(result.GetValue(ShimConfig)),
             RuntimeSpecific = result.GetValue(RuntimeSpecific) || handlers is not null,
             RuntimeHandlers = handlers,
             ServiceMode = result.GetValue(Systemd) ? ServiceMode.Systemd : result.GetValue(Standalone) ? ServiceMode.Standalone : ServiceMode.Auto,

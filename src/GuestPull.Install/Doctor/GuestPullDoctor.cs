@@ -1,6 +1,8 @@
+using GuestPull.Configuration.Sandbox;
 using GuestPull.Install.Containerd;
 using GuestPull.Install.Services;
 using GuestPull.Install.Toml;
+using GuestPull.Linux.Virtualization;
 
 namespace GuestPull.Install.Doctor;
 
@@ -22,8 +24,10 @@ public static class GuestPullDoctor
             CheckConfigSettings(options, found, version, findings);
         }
         await CheckSnapshotterAsync(options, findings, cancellationToken).ConfigureAwait(false);
-        CheckShim(options, findings);
+        var shim = CheckShim(options, findings);
         CheckMountHelper(options, findings);
+        findings.AddRange(await SandboxChecks.RunAsync(
+            options.ShimConfigFile, ContainerdSearchPath(options), GuestImageBesideShim(options, shim), KvmProbe.Probe, cancellationToken).ConfigureAwait(false));
         findings.AddRange(FileSystemChecks.Run(options.SnapshotterRoot));
         await CheckHostImagesAsync(options, config, version, findings, cancellationToken).ConfigureAwait(false);
         return new DoctorReport(findings);
@@ -158,7 +162,7 @@ public static class GuestPullDoctor
             : new("snapshotter.socket", DoctorStatus.Fail, $"the snapshotter does not answer: {problem}", how));
     }
 
-    private static void CheckShim(InstallOptions options, List<DoctorFinding> findings)
+    private static string? CheckShim(InstallOptions options, List<DoctorFinding> findings)
     {
         // containerd looks for containerd-shim-NAME-v2 on its PATH and beside its own binary.
         var directories = ContainerdSearchPath(options);
@@ -170,7 +174,7 @@ public static class GuestPullDoctor
         if (shim is not null)
         {
             findings.Add(new("runtime.shim", DoctorStatus.Pass, $"{BinaryInstaller.ShimName} found at {shim}", string.Empty));
-            return;
+            return shim;
         }
         var installed = Path.Combine(options.BinDirectory, BinaryInstaller.ShimName);
         findings.Add(new("runtime.shim", DoctorStatus.Fail,
@@ -178,6 +182,33 @@ public static class GuestPullDoctor
                 ? $"{installed} exists but {options.BinDirectory} is not on the PATH containerd searches"
                 : $"{BinaryInstaller.ShimName} is not on the PATH nor beside containerd: pods with handler guestpull cannot start",
             $"install it (guestpull install puts a link in {options.BinDirectory}) into a directory on containerd's PATH"));
+        return null;
+    }
+
+    /// <summary>
+    /// The guest image the shim boots by default is the one beside its own binary (after the links are
+    /// followed: the one in bin/ points into the lib directory). Without a shim on containerd's PATH, the
+    /// installed one, else the one beside this guestpull.
+    /// </summary>
+    private static GuestImageLayout GuestImageBesideShim(InstallOptions options, string? shim)
+    {
+        if (shim is null)
+        {
+            return Directory.Exists(options.LibDirectory)
+                ? new GuestImageLayout(Path.Combine(options.LibDirectory, GuestImageLayout.DirectoryName))
+                : GuestImageLayout.Default;
+        }
+        string target;
+        try
+        {
+            target = File.ResolveLinkTarget(shim, returnFinalTarget: true)?.FullName ?? Path.GetFullPath(shim);
+        }
+        catch (IOException)
+        {
+            // A link loop: the shim cannot run either, and runtime.shim's users will find out; check beside the link.
+            target = Path.GetFullPath(shim);
+        }
+        return new GuestImageLayout(Path.Combine(Path.GetDirectoryName(target)!, GuestImageLayout.DirectoryName));
     }
 
     // The running containerd's own PATH when it can be found: that is what it searches, not ours.

@@ -7,6 +7,7 @@ internal sealed class InstallStep
 {
     public const string Binaries = "binaries";
     public const string SnapshotterConfig = "snapshotter-config";
+    public const string ShimConfig = "shim-config";
     public const string SystemdUnit = "systemd-unit";
     public const string StandaloneProcess = "standalone-process";
     public const string ContainerdConfig = "containerd-config";

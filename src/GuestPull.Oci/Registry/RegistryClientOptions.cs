@@ -1,3 +1,4 @@
+using System.Net;
 using GuestPull.Oci.Registry.Auth;
 using GuestPull.Oci.Registry.Configuration;
 
@@ -23,6 +24,15 @@ public sealed record RegistryClientOptions
 
     /// <summary>Directories with per-registry CA files, as containers and Docker lay them out: <c>DIR/host:port/*.crt</c>.</summary>
     public IReadOnlyList<string> CertificateDirectories { get; init; } = ["/etc/containers/certs.d", "/etc/docker/certs.d"];
+
+    /// <summary>
+    /// Where to connect for a registry whose host is a loopback name or address (<c>localhost</c>,
+    /// 127.0.0.0/8, ::1), on the registry's own port; null connects to loopback as usual. Inside a VM
+    /// the node's loopback is not the guest's: this is the address at which the VM reaches the node
+    /// (QEMU user networking's 10.0.2.2). Only the TCP connection changes: the request URI, the
+    /// Host header, TLS server name and certificate checks, and credentials keep the registry's name.
+    /// </summary>
+    public IPAddress? LoopbackGateway { get; init; }
 
     /// <summary>How long to wait for a response's headers, per attempt.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);

@@ -6,8 +6,8 @@ namespace GuestPull.Oci.Registry;
 
 /// <summary>
 /// HTTP for registries: one connection pool, TLS trust, redirects followed by hand so that
-/// credentials never cross to another origin, and retries with backoff on 5xx, 429, time-outs
-/// and dropped connections.
+/// credentials never cross to another origin, retries with backoff on 5xx, 429, time-outs
+/// and dropped connections, and optionally loopback registries reached through a gateway.
 /// </summary>
 internal sealed class RegistryTransport : IDisposable
 {
@@ -31,6 +31,12 @@ internal sealed class RegistryTransport : IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
             MaxConnectionsPerServer = 16,
         };
+        if (options.LoopbackGateway is { } gateway)
+        {
+            // Only with a gateway: otherwise the handler's own connect stays in charge, unchanged.
+            handler.ConnectCallback = new LoopbackDialer(gateway).ConnectAsync;
+        }
+
         handler.SslOptions.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
         {
             var host = sender is HttpRequestMessage request && request.RequestUri is { } uri ? uri.Authority : string.Empty;

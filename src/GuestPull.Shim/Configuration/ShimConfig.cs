@@ -1,4 +1,5 @@
 using GuestPull.Configuration;
+using GuestPull.Configuration.Sandbox;
 
 namespace GuestPull.Shim.Configuration;
 
@@ -23,8 +24,17 @@ internal sealed record ShimConfig
     /// <summary>The guestpull binary that runs the agent; null to re-use the shim's own.</summary>
     public string? GuestPullPath { get; init; }
 
-    /// <summary>The agent's TOML, rendered from the [agent] table.</summary>
+    /// <summary>The agent's TOML for a namespace sandbox, rendered from the [agent] table.</summary>
     public string AgentToml { get; init; } = string.Empty;
+
+    /// <summary>The [agent] table's entries as written (strings, integers, booleans, string lists), for a VM's own rendering.</summary>
+    public IReadOnlyList<KeyValuePair<string, object>> AgentEntries { get; init; } = [];
+
+    /// <summary>What isolates the pod: a VM (default) or host namespaces.</summary>
+    public SandboxKind Sandbox { get; init; } = ShimSandboxSection.DefaultKind;
+
+    /// <summary>The [vm] table.</summary>
+    public VmSettings Vm { get; init; } = new();
 
     /// <summary>The file the settings came from, or null for the defaults.</summary>
     public string? Source { get; init; }

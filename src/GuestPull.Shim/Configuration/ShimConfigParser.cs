@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using GuestPull.Configuration;
+using GuestPull.Configuration.Sandbox;
 using Tomlyn.Model;
 
 namespace GuestPull.Shim.Configuration;
@@ -18,7 +19,7 @@ internal static class ShimConfigParser
     {
         "image_root", "bundle_root", "registries_conf", "auth_file", "insecure_registries", "policy",
         "pull_concurrency", "pull_timeout_seconds", "runc_path", "runc_root", "pause_binary", "registries_d",
-        "host_rootfs_root",
+        "host_rootfs_root", "loopback_gateway", "copy_root",
     };
 
     /// <summary>
@@ -92,20 +93,44 @@ internal static class ShimConfigParser
                 case "agent":
                     agent = file.GetTable(key);
                     break;
+                case ShimSandboxSection.SandboxKey:
+                    config = config with { Sandbox = ShimSandboxSection.ReadKind(file) };
+                    break;
+                case ShimSandboxSection.VmKey:
+                    config = config with { Vm = ShimSandboxSection.ReadVm(file, warnings) };
+                    break;
                 default:
                     warnings.Add(file.UnknownKeyWarning(key));
                     break;
             }
         }
 
-        return config with { AgentToml = RenderAgentToml(agent, warnings, config.SharedRoot), Warnings = warnings };
+        var entries = ReadAgentEntries(agent, warnings);
+        return config with { AgentEntries = entries, AgentToml = RenderAgentToml(entries, config.SharedRoot), Warnings = warnings };
     }
 
-    private static string RenderAgentToml(TomlSection? agent, List<string> warnings, string sharedRoot)
+    /// <summary>Renders agent entries as TOML, one <c>key = value</c> line each.</summary>
+    public static string RenderEntries(IEnumerable<KeyValuePair<string, object>> entries)
     {
         var text = new StringBuilder();
-        var hasRuncRoot = false;
-        var hasHostRootfsRoot = false;
+        foreach (var (key, value) in entries)
+        {
+            text.Append(key).Append(" = ").Append(value switch
+            {
+                string s => TomlText.Quote(s),
+                long n => n.ToString(CultureInfo.InvariantCulture),
+                bool b => b ? "true" : "false",
+                IReadOnlyList<string> list => "[" + string.Join(", ", list.Select(TomlText.Quote)) + "]",
+                _ => throw new ArgumentException($"agent key {key}: unsupported value {value}", nameof(entries)),
+            }).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    private static List<KeyValuePair<string, object>> ReadAgentEntries(TomlSection? agent, List<string> warnings)
+    {
+        var entries = new List<KeyValuePair<string, object>>();
         foreach (var key in agent?.Keys ?? [])
         {
             if (!AgentKeys.Contains(key))
@@ -114,10 +139,17 @@ internal static class ShimConfigParser
                 continue;
             }
 
-            hasRuncRoot |= key == "runc_root";
-            hasHostRootfsRoot |= key == "host_rootfs_root";
-            text.Append(key).Append(" = ").Append(TomlValue(agent!, key)).Append('\n');
+            entries.Add(new(key, AgentValue(agent!, key)));
         }
+
+        return entries;
+    }
+
+    private static string RenderAgentToml(List<KeyValuePair<string, object>> entries, string sharedRoot)
+    {
+        var text = new StringBuilder(RenderEntries(entries));
+        var hasRuncRoot = entries.Any(entry => entry.Key == "runc_root");
+        var hasHostRootfsRoot = entries.Any(entry => entry.Key == "host_rootfs_root");
 
         if (!hasRuncRoot)
         {
@@ -135,12 +167,12 @@ internal static class ShimConfigParser
     }
 
     // The agent's keys hold strings, integers, booleans and string arrays; the agent checks the values themselves.
-    private static string TomlValue(TomlSection agent, string key) => agent.GetValue(key) switch
+    private static object AgentValue(TomlSection agent, string key) => agent.GetValue(key) switch
     {
-        string s => TomlText.Quote(s),
-        long n => n.ToString(CultureInfo.InvariantCulture),
-        bool b => b ? "true" : "false",
-        TomlArray => "[" + string.Join(", ", agent.GetStringArray(key).Select(TomlText.Quote)) + "]",
+        string s => s,
+        long n => n,
+        bool b => b,
+        TomlArray => agent.GetStringArray(key),
         _ => throw agent.Invalid(key, "a string, an integer, true or false, or an array of strings"),
     };
 }

@@ -3,8 +3,8 @@ using GuestPull.Api.Agent;
 namespace GuestPull.Shim.Sandbox;
 
 /// <summary>
-/// One pod's isolated guest running the GuestPull agent. The namespace backend stands in for a VM;
-/// a VM backend implements the same contract (agent over vsock, shared directory over virtio-fs).
+/// One pod's isolated guest running the GuestPull agent: a QEMU virtual machine (<see cref="Vm.VmSandbox"/>)
+/// or, on hosts without QEMU, a set of Linux namespaces (<see cref="NamespaceSandbox"/>).
 /// </summary>
 internal interface ISandbox : IAsyncDisposable
 {
@@ -14,20 +14,23 @@ internal interface ISandbox : IAsyncDisposable
     /// <summary>The agent in the guest.</summary>
     AgentClient Agent { get; }
 
-    /// <summary>The host directory whose mounts the guest sees (Kata's shared/sandboxes/&lt;id&gt;).</summary>
-    string SharedDirectory { get; }
-
     /// <summary>Completes when the guest dies.</summary>
     Task Exited { get; }
 
-    /// <summary>The guest path at which the guest sees <paramref name="hostPath"/>, a path under <see cref="SharedDirectory"/>.</summary>
-    string GuestPathOf(string hostPath);
+    /// <summary>
+    /// Turns a container's host spec into the guest's, in place: its rootfs (the returned plan's storages
+    /// go to the agent), its namespace paths, and the host files and directories it mounts.
+    /// </summary>
+    Task<Rootfs.RootfsPlan> PrepareContainerAsync(ContainerSpecRequest request, CancellationToken cancellationToken);
 
-    /// <summary>The host pid of a guest process, or 0 when it cannot be told (gone, or a VM guest).</summary>
-    uint HostPidOf(uint guestPid);
+    /// <summary>Releases what <see cref="PrepareContainerAsync"/> made on the host for a container; failures are logged only.</summary>
+    void ReleaseContainer(string containerId);
 
-    /// <summary>Rewrites a host namespace path such as <c>/proc/PID/ns/ipc</c> into the guest's terms.</summary>
-    string TranslateNamespacePath(string hostPath);
+    /// <summary>
+    /// The pid containerd is told for a container whose process has <paramref name="guestPid"/> in the guest:
+    /// the host pid when the host can see it, else the VM's (as Kata reports its hypervisor's).
+    /// </summary>
+    uint ReportedPid(bool isSandboxContainer, uint guestPid);
 
     /// <summary>Removes what runs in the guest, stops it and removes every host trace of it.</summary>
     Task StopAsync(CancellationToken cancellationToken);

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using GuestPull.Linux;
 using GuestPull.Api.Agent;
 using GuestPull.Shim.Daemon;
+using GuestPull.Shim.Rootfs;
 using GuestPull.Ttrpc;
 using Microsoft.Extensions.Logging;
 
@@ -118,6 +119,41 @@ internal sealed partial class NamespaceSandbox : ISandbox
 
     public string GuestPathOf(string hostPath) => hostPath;
 
+    public Task<RootfsPlan> PrepareContainerAsync(ContainerSpecRequest request, CancellationToken cancellationToken)
+    {
+        var spec = request.Spec;
+        var rootPath = spec["root"]?["path"]?.GetValue<string>() ?? "rootfs";
+        var plan = RootfsPlanner.Plan(request.ContainerId, request.Bundle, rootPath, request.Rootfs, request.Annotations, request.IsSandbox, SharedDirectory, GuestMemory, GuestPathOf);
+        try
+        {
+            SpecRewriter.SetRoot(spec, plan.RootPath);
+            SpecRewriter.TranslateNamespaces(spec, TranslateNamespacePath);
+            _ = SpecRewriter.ShareHostMounts(spec, Path.Combine(SharedDirectory, request.ContainerId), GuestPathOf);
+        }
+        catch
+        {
+            ReleaseContainer(request.ContainerId);
+            throw;
+        }
+
+        return Task.FromResult(plan);
+    }
+
+    public void ReleaseContainer(string containerId)
+    {
+        var directory = Path.Combine(SharedDirectory, containerId);
+        try
+        {
+            SharedMounts.Remove(directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogCleanupFailed(_logger, containerId, directory, ex.Message);
+        }
+    }
+
+    public uint ReportedPid(bool isSandboxContainer, uint guestPid) => HostPidOf(guestPid);
+
     public uint HostPidOf(uint guestPid)
     {
         if (guestPid == 0 || _initPid == 0)
@@ -189,7 +225,7 @@ internal sealed partial class NamespaceSandbox : ISandbox
         _process.Dispose();
     }
 
-    /// <summary>After a dead shim: kill the sandbox its state directory records and remove every host trace.</summary>
+    /// <summary>After a dead shim: kill the sandbox its state directory records (unshare and its PID 1, or QEMU) and remove every host trace.</summary>
     public static async Task CleanupAsync(ShimLayout layout, CancellationToken cancellationToken)
     {
         if (File.Exists(layout.SandboxPidFile)
@@ -203,7 +239,7 @@ internal sealed partial class NamespaceSandbox : ISandbox
                 _ = Signals.TrySend(init, Signals.Kill);
             }
 
-            await WaitGoneAsync(init).ConfigureAwait(false);
+            await WaitGoneAsync(init > 0 ? init : pid).ConfigureAwait(false);
         }
 
         var shared = File.Exists(layout.SharedDirectoryFile)
@@ -212,16 +248,15 @@ internal sealed partial class NamespaceSandbox : ISandbox
         await RemoveHostTracesAsync(layout, shared).ConfigureAwait(false);
     }
 
-    // A recycled pid must not be killed: the recorded process must still be our unshare (or nsenter) with our agent socket.
+    // A recycled pid must not be killed: the recorded process must still be ours, naming our agent socket
+    // (unshare or nsenter for a namespace sandbox, QEMU's chardev for a VM).
     private static bool IsOurSandbox(int pid, ShimLayout layout)
     {
         var argv = ProcFs.CommandLine(pid);
-        return argv.Count > 0
-            && Path.GetFileName(argv[0]) is "unshare" or "nsenter"
-            && argv.Any(argument => argument.Contains(layout.AgentSocket, StringComparison.Ordinal));
+        return argv.Count > 0 && argv.Any(argument => argument.Contains(layout.AgentSocket, StringComparison.Ordinal));
     }
 
-    private static Task RemoveHostTracesAsync(ShimLayout layout, string? shared)
+    internal static Task RemoveHostTracesAsync(ShimLayout layout, string? shared)
     {
         try
         {
@@ -338,6 +373,9 @@ internal sealed partial class NamespaceSandbox : ISandbox
 
     [LoggerMessage(Level = LogLevel.Information, Message = "sandbox {SandboxId} started: unshare pid {Pid}, guest init pid {InitPid}, network {Netns}")]
     private static partial void LogStarted(ILogger logger, string sandboxId, int pid, int initPid, string netns);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{ContainerId}: cannot remove {Directory}: {Error}")]
+    private static partial void LogCleanupFailed(ILogger logger, string containerId, string directory, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "sandbox {SandboxId} stopped and removed")]
     private static partial void LogStopped(ILogger logger, string sandboxId);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Google.Protobuf.WellKnownTypes;
+using GuestPull.Configuration.Sandbox;
 using GuestPull.Shim.Configuration;
 using GuestPull.Api.Containerd.RuntimeOptions.V1;
 using GuestPull.Shim.Rootfs;
@@ -36,7 +37,7 @@ internal sealed partial class SandboxLifetime : IAsyncDisposable
     /// The sandbox, started on the first call for the first container's spec (its network namespace)
     /// and the config file <paramref name="configPath"/> (see <see cref="ConfigPathOf"/>), if any.
     /// </summary>
-    public async Task<ISandbox> EnsureStartedAsync(JsonObject spec, string? configPath, CancellationToken cancellationToken)
+    public async Task<ISandbox> EnsureStartedAsync(JsonObject spec, IReadOnlyDictionary<string, string> annotations, string? configPath, CancellationToken cancellationToken)
     {
         if (_sandbox is { } running)
         {
@@ -59,28 +60,19 @@ internal sealed partial class SandboxLifetime : IAsyncDisposable
                 config = chosen with { SocketDirectory = config.SocketDirectory, StateRoot = config.StateRoot };
             }
 
-            var request = new SandboxRequest(_options.SandboxId, SpecRewriter.NetworkNamespacePath(spec), _options.Layout, config);
-            _sandbox = await _options.Backend.StartAsync(request, cancellationToken).ConfigureAwait(false);
+            var request = new SandboxRequest(_options.SandboxId, SpecRewriter.NetworkNamespacePath(spec), _options.Layout, config, annotations);
+            if (config.Sandbox == SandboxKind.Namespace)
+            {
+                LogNotProtected(_logger, _options.SandboxId);
+            }
+
+            _sandbox = await _options.BackendFor(config.Sandbox).StartAsync(request, cancellationToken).ConfigureAwait(false);
             _ = WatchAsync(_sandbox);
             return _sandbox;
         }
         finally
         {
             _startGate.Release();
-        }
-    }
-
-    /// <summary>Removes what the shim bound into the sandbox's shared directory for a container; failures are logged only.</summary>
-    public void RemoveHostMounts(ISandbox sandbox, string containerId)
-    {
-        var directory = Path.Combine(sandbox.SharedDirectory, containerId);
-        try
-        {
-            SharedMounts.Remove(directory);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            LogCleanupFailed(_logger, containerId, directory, ex.Message);
         }
     }
 
@@ -115,8 +107,8 @@ internal sealed partial class SandboxLifetime : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{ContainerId}: cannot remove {Directory}: {Error}")]
-    private static partial void LogCleanupFailed(ILogger logger, string containerId, string directory, string error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "sandbox {SandboxId}: sandbox = \"namespace\": the pod runs in host namespaces, and its rootfs in a host tmpfs that any host root process can read and change; use sandbox = \"vm\" to protect it from the host")]
+    private static partial void LogNotProtected(ILogger logger, string sandboxId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "sandbox {SandboxId} died")]
     private static partial void LogSandboxDied(ILogger logger, string sandboxId);

@@ -5,7 +5,7 @@ namespace GuestPull.Shim.Tasks;
 /// <summary>A container of the pod: its own process, its execs and what the shim made on the host for it.</summary>
 internal sealed class ShimContainer
 {
-    public ShimContainer(string id, string bundle, bool isSandbox, ShimProcess init, RootfsPlan rootfs, IReadOnlyList<string> sharedMounts, string? cgroupsPath)
+    public ShimContainer(string id, string bundle, bool isSandbox, ShimProcess init, RootfsPlan rootfs, string? cgroupsPath)
     {
         CgroupsPath = cgroupsPath;
         Id = id;
@@ -13,7 +13,6 @@ internal sealed class ShimContainer
         IsSandbox = isSandbox;
         Init = init;
         Rootfs = rootfs;
-        SharedMounts = sharedMounts;
     }
 
     public string Id { get; }
@@ -28,9 +27,6 @@ internal sealed class ShimContainer
     public ShimProcess Init { get; }
 
     public RootfsPlan Rootfs { get; }
-
-    /// <summary>Host files and directories bound into the shared directory for this container.</summary>
-    public IReadOnlyList<string> SharedMounts { get; }
 
     /// <summary>Exec'd processes by exec id; guarded by the lock of the <see cref="ShimContainerTable"/> holding the container.</summary>
     public Dictionary<string, ShimProcess> Execs { get; } = new(StringComparer.Ordinal);

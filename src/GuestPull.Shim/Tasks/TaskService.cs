@@ -88,18 +88,14 @@ internal sealed partial class TaskService : IAsyncDisposable
         }
 
         var spec = await PodGrouping.ReadSpecAsync(Path.Combine(request.Bundle, "config.json"), cancellationToken).ConfigureAwait(false);
-        var sandbox = await _sandbox.EnsureStartedAsync(spec, SandboxLifetime.ConfigPathOf(request.Options), cancellationToken).ConfigureAwait(false);
         var annotations = SpecRewriter.Annotations(spec);
         var isSandbox = PodGrouping.IsSandboxContainer(spec);
-        var rootPath = spec["root"]?["path"]?.GetValue<string>() ?? "rootfs";
         var mounts = request.Rootfs.Select(m => new RootfsMount(m.Type, m.Source, [.. m.Options])).ToList();
-        var plan = RootfsPlanner.Plan(request.Id, request.Bundle, rootPath, mounts, annotations, isSandbox, sandbox.SharedDirectory, NamespaceSandbox.GuestMemory, sandbox.GuestPathOf);
-        IReadOnlyList<string> shared = [];
+        var sandbox = await _sandbox.EnsureStartedAsync(spec, annotations, SandboxLifetime.ConfigPathOf(request.Options), cancellationToken).ConfigureAwait(false);
+        RootfsPlan plan;
         try
         {
-            SpecRewriter.SetRoot(spec, plan.RootPath);
-            SpecRewriter.TranslateNamespaces(spec, sandbox.TranslateNamespacePath);
-            shared = SpecRewriter.ShareHostMounts(spec, Path.Combine(sandbox.SharedDirectory, request.Id), sandbox.GuestPathOf);
+            plan = await sandbox.PrepareContainerAsync(new ContainerSpecRequest(request.Id, request.Bundle, spec, mounts, annotations, isSandbox), cancellationToken).ConfigureAwait(false);
             var create = new AgentProtocol.CreateContainerRequest { ContainerId = request.Id, OciSpecJson = spec.ToJsonString() };
             create.Storages.AddRange(plan.Storages);
             LogCreating(_logger, request.Id, isSandbox, plan.IsGuestPull ? plan.Storages[0].Source : "host rootfs " + plan.RootPath);
@@ -107,13 +103,13 @@ internal sealed partial class TaskService : IAsyncDisposable
         }
         catch
         {
-            _sandbox.RemoveHostMounts(sandbox, request.Id);
+            sandbox.ReleaseContainer(request.Id);
             throw;
         }
 
         var stdio = new ProcessStdio(request.Stdin, request.Stdout, request.Stderr, request.Terminal);
         var cgroupsPath = spec["linux"]?["cgroupsPath"] is JsonValue cgroups && cgroups.TryGetValue<string>(out var path) ? path : null;
-        var container = new ShimContainer(request.Id, request.Bundle, isSandbox, new ShimProcess(request.Id, string.Empty, stdio), plan, shared, cgroupsPath);
+        var container = new ShimContainer(request.Id, request.Bundle, isSandbox, new ShimProcess(request.Id, string.Empty, stdio), plan, cgroupsPath);
         _containers.Add(container);
 
         var created = new TaskCreate
@@ -141,7 +137,7 @@ internal sealed partial class TaskService : IAsyncDisposable
         if (process.ExecId.Length == 0)
         {
             await sandbox.Agent.StartContainerAsync(container.Id, cancellationToken).ConfigureAwait(false);
-            pid = await HostPidOfContainerAsync(sandbox, container.Id, cancellationToken).ConfigureAwait(false);
+            pid = await ReportedPidOfContainerAsync(sandbox, container, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -247,7 +243,7 @@ internal sealed partial class TaskService : IAsyncDisposable
                 LogRemoveIgnored(_logger, container.Id, ex.Message);
             }
 
-            _sandbox.RemoveHostMounts(sandbox, container.Id);
+            sandbox.ReleaseContainer(container.Id);
         }
 
         _containers.Remove(container.Id);
@@ -372,11 +368,11 @@ internal sealed partial class TaskService : IAsyncDisposable
 
     private static TtrpcException NotImplemented(string what) => new(TtrpcStatusCode.Unimplemented, $"{what} is not implemented by the guestpull runtime");
 
-    private static async Task<uint> HostPidOfContainerAsync(ISandbox sandbox, string containerId, CancellationToken cancellationToken)
+    private static async Task<uint> ReportedPidOfContainerAsync(ISandbox sandbox, ShimContainer container, CancellationToken cancellationToken)
     {
         var list = await sandbox.Agent.ListContainersAsync(cancellationToken).ConfigureAwait(false);
-        var info = list.Containers.FirstOrDefault(c => c.ContainerId == containerId);
-        return info is null ? 0 : sandbox.HostPidOf(info.Pid);
+        var info = list.Containers.FirstOrDefault(c => c.ContainerId == container.Id);
+        return info is null ? 0 : sandbox.ReportedPid(container.IsSandbox, info.Pid);
     }
 
     private (ShimContainer Container, ShimProcess Process) Find(string id, string execId) => _containers.Find(id, execId);

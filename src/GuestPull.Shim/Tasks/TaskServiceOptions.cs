@@ -1,3 +1,4 @@
+using GuestPull.Configuration.Sandbox;
 using GuestPull.Shim.Configuration;
 using GuestPull.Shim.Daemon;
 using GuestPull.Shim.Events;
@@ -10,5 +11,5 @@ internal sealed record TaskServiceOptions(
     string SandboxId,
     ShimLayout Layout,
     ShimConfig Config,
-    ISandboxBackend Backend,
+    Func<SandboxKind, ISandboxBackend> BackendFor,
     IEventSink Events);

@@ -30,12 +30,16 @@ internal sealed class PublishedAgent : IAsyncDisposable
 
     public string BundleRoot => _directory.Combine("bundles");
 
+    /// A directory of the agent's temp directory, for settings such as copy_root.
+    public string Scratch(string name) => _directory.Combine(name);
+
     public int ProcessId => _process.Id;
 
     /// <param name="insecureRegistry">A plain-HTTP registry the agent may use, or null.</param>
     /// <param name="trustedCaFile">A CA certificate the agent trusts instead of the system's (OpenSSL's SSL_CERT_FILE), or null.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
-    public static async Task<PublishedAgent> StartAsync(string? insecureRegistry, string? trustedCaFile, CancellationToken cancellationToken)
+    /// <param name="extraConfig">More agent.toml lines, e.g. copy_root or loopback_gateway.</param>
+    public static async Task<PublishedAgent> StartAsync(string? insecureRegistry, string? trustedCaFile, CancellationToken cancellationToken, string extraConfig = "")
     {
         if (!File.Exists(Executable))
         {
@@ -58,6 +62,7 @@ internal sealed class PublishedAgent : IAsyncDisposable
                 registries_conf = "{registriesConf}"
                 auth_file = "{authFile}"
                 insecure_registries = [{(insecureRegistry is null ? string.Empty : $"\"{insecureRegistry}\"")}]
+                {extraConfig}
                 """, cancellationToken);
 
             var address = "unix://" + directory.Combine("agent.sock");

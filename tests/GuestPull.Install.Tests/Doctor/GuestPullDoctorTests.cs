@@ -1,5 +1,7 @@
 using GuestPull.Install.Containerd;
+using GuestPull.Configuration.Sandbox;
 using GuestPull.Install.Doctor;
+using GuestPull.Install.Tests.Infrastructure;
 using GuestPull.Snapshotter;
 using GuestPull.Testing;
 using GuestPull.Testing.Traits;
@@ -99,6 +101,29 @@ public sealed class GuestPullDoctorTests : IDisposable
 
         Assert.Equal(DoctorStatus.Pass, found.Find("runtime.shim")?.Status);
         Assert.Equal(DoctorStatus.Fail, missing.Find("runtime.shim")?.Status);
+    }
+
+    [Fact]
+    public async Task SandboxChecksReadTheShimConfigAndTheGuestImageBesideTheShimContainerdRuns()
+    {
+        // As install leaves it: the shim in the lib directory with the guest image, a link to it on containerd's PATH.
+        var lib = _directory.CreateSubdirectory("lib");
+        await File.WriteAllTextAsync(Path.Combine(lib, "containerd-shim-guestpull-v2"), "#!/bin/sh\n");
+        await FakeGuestImage.WriteAsync(Path.Combine(lib, GuestImageLayout.DirectoryName));
+        var bin = _directory.CreateSubdirectory("bin");
+        File.CreateSymbolicLink(Path.Combine(bin, "containerd-shim-guestpull-v2"), Path.Combine(lib, "containerd-shim-guestpull-v2"));
+        var shimConfig = _directory.Combine("shim.toml");
+        var options = Options() with { ShimSearchPath = bin, ShimConfigPath = shimConfig };
+
+        var vm = await GuestPullDoctor.RunAsync(options, CancellationToken.None);
+        await File.WriteAllTextAsync(shimConfig, "sandbox = \"namespace\"\n");
+        var namespaced = await GuestPullDoctor.RunAsync(options, CancellationToken.None);
+
+        var image = vm.Find("vm.guest-image");
+        Assert.True(image?.Status == DoctorStatus.Pass, image?.ToString());
+        Assert.Contains(Path.Combine(lib, GuestImageLayout.DirectoryName), image!.Message, StringComparison.Ordinal);
+        Assert.Equal(DoctorStatus.Warn, namespaced.Find("sandbox.kind")?.Status);
+        Assert.Null(namespaced.Find("vm.guest-image"));
     }
 
     [Fact]

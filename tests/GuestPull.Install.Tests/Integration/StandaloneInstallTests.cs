@@ -39,6 +39,9 @@ public sealed class StandaloneInstallTests : IClassFixture<BusyboxImageFixture>
             Assert.Equal(originalConfig, await File.ReadAllBytesAsync(options.ContainerdConfigBackup, timeout.Token));
             Assert.NotNull(StandaloneSnapshotter.RunningPid(StandaloneSnapshotter.PidFile(options)));
             Assert.True(File.Exists(Path.Combine(options.BinDirectory, "guestpull")));
+            // The test build has no guest image: install goes on and says VM pods cannot start.
+            Assert.Contains(report.Warnings, w => w.StartsWith("no guest image in", StringComparison.Ordinal));
+            Assert.Contains("sandbox = \"vm\"", await File.ReadAllTextAsync(options.ShimConfigFile, timeout.Token), StringComparison.Ordinal);
 
             // The restarted containerd loaded the edited config: it knows the proxy plugin and pulls through it.
             var plugins = await containerd.RunCtrAsync(["plugins", "ls"]);
@@ -61,6 +64,7 @@ public sealed class StandaloneInstallTests : IClassFixture<BusyboxImageFixture>
             var record = await File.ReadAllTextAsync(options.StateFile, timeout.Token);
             Assert.Single(System.Text.RegularExpressions.Regex.Matches(record, "\"kind\": \"binaries\""));
             Assert.Single(System.Text.RegularExpressions.Regex.Matches(record, "\"kind\": \"containerd-config\""));
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(record, "\"kind\": \"shim-config\""));
 
             await GuestPullInstaller.UninstallAsync(options, keepState: false, timeout.Token);
 

@@ -56,7 +56,7 @@ internal sealed class ShimHarness : IAsyncDisposable
         var agent = registryHost is null ? string.Empty : $"insecure_registries = [\"{registryHost}\"]\n";
         await File.WriteAllTextAsync(
             config,
-            $"socket_dir = \"{work.Combine("s")}\"\nstate_root = \"{work.Combine("state")}\"\nshared_root = \"{work.Combine("shared")}\"\n[agent]\n{agent}",
+            $"sandbox = \"namespace\"\nsocket_dir = \"{work.Combine("s")}\"\nstate_root = \"{work.Combine("state")}\"\nshared_root = \"{work.Combine("shared")}\"\n[agent]\n{agent}",
             cancellationToken);
         return new ShimHarness(work, new EventRecorder(work.Combine("events.sock")), config, ttrpcAddress);
     }
@@ -74,7 +74,7 @@ internal sealed class ShimHarness : IAsyncDisposable
     public Any RuntimeOptions(string agentToml)
     {
         var path = _work.Combine("runtime-" + Guid.NewGuid().ToString("N")[..8] + ".toml");
-        File.WriteAllText(path, $"shared_root = \"{SharedRoot}\"\n[agent]\n{agentToml}");
+        File.WriteAllText(path, $"sandbox = \"namespace\"\nshared_root = \"{SharedRoot}\"\n[agent]\n{agentToml}");
         return new Any { TypeUrl = "runtimeoptions.v1.Options", Value = new Api.Containerd.RuntimeOptions.V1.Options { ConfigPath = path }.ToByteString() };
     }
 
