@@ -81,6 +81,11 @@ internal sealed class PodContender : IAsyncDisposable
     public async Task<PodSample> RunOnceAsync(string podName, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var podConfig = _node.PodConfig(podName);
+        if (_vm is not null)
+        {
+            VmInspector.SharePidNamespaceWithGuest(podConfig);
+        }
+
         var progress = new RunProgress();
         PodSample? sample = null;
         string? failure = null;

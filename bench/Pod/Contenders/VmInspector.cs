@@ -22,11 +22,21 @@ internal sealed class VmInspector(CriNode node, BenchImage image, IReadOnlyList<
         "read end rest < /proc/uptime; echo \"$start $end ${sum%% *}\"";
 
     /// In a container without a PID namespace of its own, /proc is the guest's: the agent is PID 1 there
-    /// (the guest's /init execs it). Searched by name, so a change of that is noticed rather than misread.
+    /// (the guest's /init execs it). Searched by name, so a change of that is noticed rather than misread;
+    /// when it is not there, what the container does see is printed for the report.
     private const string AgentScript =
-        "for d in /proc/[0-9]*; do [ \"$(cat $d/comm 2>/dev/null)\" = guestpull-agent ] || continue; echo \"pid ${d#/proc/}\"; grep -E '^Vm(RSS|HWM):' $d/status; done";
+        "found=; for d in /proc/[0-9]*; do [ \"$(cat $d/comm 2>/dev/null)\" = guestpull-agent ] || continue; found=1; echo \"agent ${d#/proc/}\"; grep -E '^Vm(RSS|HWM):' $d/status; done; " +
+        "[ -n \"$found\" ] || { echo \"seen: $(for d in /proc/[0-9]*; do printf '%s=%s ' ${d#/proc/} $(cat $d/comm 2>/dev/null); done)\"; grep NSpid /proc/self/status; }";
 
     private static readonly TimeSpan ExecTimeout = TimeSpan.FromMinutes(10);
+
+    /// Makes the pod hostPID, as kubelet does for hostPID: true. containerd puts a container with
+    /// PID = NODE in its sandbox's PID namespace (the sandbox's /proc/PID/ns/pid, which the VM sandbox maps
+    /// to the pause's in the guest); only when the pod too is NODE has the pause none of its own, so that
+    /// namespace is the guest's root one, where the agent can be seen. For the timed run this only
+    /// spares the pause a PID namespace in the guest; the probe container keeps its own.
+    public static void SharePidNamespaceWithGuest(PodSandboxConfig podConfig) =>
+        podConfig.Linux.SecurityContext.NamespaceOptions.Pid = NamespaceMode.Node;
 
     public async Task<VmFigures> MeasureAsync(string name, string podId, PodSandboxConfig podConfig, CancellationToken cancellationToken)
     {
@@ -65,8 +75,8 @@ internal sealed class VmInspector(CriNode node, BenchImage image, IReadOnlyList<
         return figures;
     }
 
-    /// A busybox container in the pod with the guest's PID namespace (kubelet's hostPID: CRI then gives
-    /// the spec no PID namespace, and the VM sandbox keeps it that way), sleeping so that ExecSync can run in it.
+    /// A busybox container in the pod with the guest's PID namespace (PID = NODE in a hostPID pod, see
+    /// <see cref="SharePidNamespaceWithGuest"/>), sleeping so that ExecSync can run in it.
     private async Task<string?> StartToolsAsync(string podId, PodSandboxConfig podConfig, List<string> problems, CancellationToken cancellationToken)
     {
         try
@@ -87,11 +97,10 @@ internal sealed class VmInspector(CriNode node, BenchImage image, IReadOnlyList<
     private async Task<(long? Rss, long? Peak)> ReadAgentMemoryAsync(string tools, List<string> problems, CancellationToken cancellationToken)
     {
         var (exitCode, output, error) = await ExecAsync(tools, ["sh", "-c", AgentScript], cancellationToken).ConfigureAwait(false);
-        // One block per guestpull-agent process ("pid N", VmHWM, VmRSS); PID 1 is the agent itself.
-        var blocks = output.Split("pid ", StringSplitOptions.RemoveEmptyEntries)
+        // One block per guestpull-agent process ("agent N", then VmHWM and VmRSS); PID 1 is the agent itself.
+        var agent = output.Split("agent ", StringSplitOptions.RemoveEmptyEntries)
             .Select(b => (Pid: b.Split('\n', 2)[0].Trim(), Status: b))
-            .ToList();
-        var agent = blocks.FirstOrDefault(b => b.Pid == "1");
+            .FirstOrDefault(b => b.Pid == "1");
         if (exitCode != 0 || agent.Status is null)
         {
             problems.Add($"agent RSS: no guestpull-agent as PID 1 in the guest's /proc (exit {exitCode}; saw [{output.Trim().ReplaceLineEndings(" | ")}]; stderr [{error.Trim()}])");
@@ -107,6 +116,8 @@ internal sealed class VmInspector(CriNode node, BenchImage image, IReadOnlyList<
     {
         var port = node.Registry.Host[(node.Registry.Host.LastIndexOf(':') + 1)..];
         var seconds = new List<double>();
+        var hostSpan = Stopwatch.StartNew();
+        double? guestFirstStart = null;
         for (var i = 0; i < image.Layers.Count; i++)
         {
             var layer = image.Layers[i];
@@ -128,8 +139,15 @@ internal sealed class VmInspector(CriNode node, BenchImage image, IReadOnlyList<
                 return null;
             }
 
-            seconds.Add(end - start);
+            seconds.Add(Math.Round(end - start, 2)); // /proc/uptime has 10 ms steps
+            guestFirstStart ??= start;
             await log.WriteLineAsync(Invariant($"{name}: in-guest bound, layer {i + 1}/{image.Layers.Count}: {layer.CompressedBytes / 1e6:F1} MB in {end - start:F2} s (exec {clock.Elapsed.TotalSeconds:F2} s)")).ConfigureAwait(false);
+            if (i == image.Layers.Count - 1)
+            {
+                // The bound is timed with the guest's clock; under TCG that clock is emulated, so it is
+                // set against the host's over the whole series (the host's span also holds the execs' own cost).
+                await log.WriteLineAsync(Invariant($"{name}: in-guest bound, clock check: {end - guestFirstStart.Value:F2} s on the guest's clock, {hostSpan.Elapsed.TotalSeconds:F2} s on the host's around the {image.Layers.Count} execs")).ConfigureAwait(false);
+            }
         }
 
         return seconds;
