@@ -10,6 +10,9 @@ internal sealed record TargetCheck(string Name, bool AtMost, double Limit, strin
 
     public string Verdict => Pass switch { true => "PASS", false => "MISS", null => "n/a" };
 
-    public string Describe(int decimals) =>
-        string.Create(CultureInfo.InvariantCulture, $"{Name} {(AtMost ? "≤" : "≥")} {Limit}{Unit}: {(Actual is { } actual ? actual.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) + Unit : "n/a")} {Verdict}");
+    public string Describe(int decimals)
+    {
+        var actual = Actual is { } value ? value.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) + Unit + " " + Verdict : "n/a (not measured)";
+        return string.Create(CultureInfo.InvariantCulture, $"{Name} {(AtMost ? "≤" : "≥")} {Limit}{Unit}: {actual}");
+    }
 }
