@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/pod: RunPodSandbox → container exit for bench/pull's realistic image, the guestpull runtime
-# (image pulled in the pod's sandbox) against runc with containerd's overlayfs, same run. Needs root.
-# Arguments go to the benchmark (--runs N, --contender NAME, --guestpull PATH, --results FILE,
-# --cache DIR, --rebuild-image, --run-timeout SECONDS; see --help).
+# (image pulled in the pod's sandbox: namespaces, or a QEMU VM for guestpull-vm) against runc with
+# containerd's overlayfs, same run. Needs root.
+# Arguments go to the benchmark (--runs N, --contender NAME, --guestpull PATH, --guest-image DIR,
+# --results FILE, --cache DIR, --rebuild-image, --run-timeout SECONDS, --tmpfs SIZE; see --help).
 # Builds the CLI with ./build.sh when artifacts/bin/guestpull is missing (or GUESTPULL_REBUILD=1),
 # unless --guestpull names another executable. BENCH_ARTIFACTS=DIR builds the benchmark there.
 set -euo pipefail

@@ -5,6 +5,7 @@ internal sealed record BenchSettings(
     string CacheDirectory,
     int Runs,
     string GuestPullPath,
+    string GuestImageDirectory,
     string ResultsPath,
     string Mirror,
     bool RebuildImage,

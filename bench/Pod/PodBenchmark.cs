@@ -2,6 +2,7 @@ using GuestPull.Bench.Common;
 using GuestPull.Bench.Common.Image;
 using GuestPull.Bench.Pod.Contenders;
 using GuestPull.Bench.Pod.Reporting;
+using GuestPull.Linux.Virtualization;
 using GuestPull.Testing;
 
 namespace GuestPull.Bench.Pod;
@@ -31,8 +32,8 @@ internal sealed class PodBenchmark(BenchSettings settings, TextWriter log)
         {
             foreach (var name in settings.Contenders)
             {
-                var spec = ContenderSpec.For(name, [settings.GuestPullPath]);
-                var result = new ContenderResult(spec.Name, spec.Description);
+                var spec = ContenderSpec.For(name, [settings.GuestPullPath], settings.GuestImageDirectory);
+                var result = new ContenderResult(spec.Name, spec.Description, spec.InVm);
                 results.Add(result);
                 PodContender? contender = null;
                 await TryAsync(result, "node start", async () => contender = await PodContender.StartAsync(spec, busybox, image, log, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
@@ -56,7 +57,7 @@ internal sealed class PodBenchmark(BenchSettings settings, TextWriter log)
                         var sample = await contender.RunOnceAsync($"bench-{contender.Name}-{runNumber + 1}", settings.RunTimeout, cancellationToken).ConfigureAwait(false);
                         result.Samples.Add(sample);
                         var steps = string.Join(", ", Phases.All.SkipLast(1).Where(sample.PhaseSeconds.ContainsKey).Select(p => $"{p} {sample.PhaseSeconds[p]:F2}"));
-                        await log.WriteLineAsync($"{contender.Name,-9} run {runNumber + 1}/{settings.Runs}: exited at {sample.Seconds,7:F3} s ({steps})").ConfigureAwait(false);
+                        await log.WriteLineAsync($"{contender.Name,-12} run {runNumber + 1}/{settings.Runs}: exited at {sample.Seconds,7:F3} s ({steps})").ConfigureAwait(false);
                     }).ConfigureAwait(false);
                 }
             }
@@ -82,6 +83,7 @@ internal sealed class PodBenchmark(BenchSettings settings, TextWriter log)
             Runs = settings.Runs,
             Probe = Probe.Describe,
             Scratch = scratch.Description,
+            Kvm = KvmProbe.Probe(),
             Contenders = results,
         };
     }

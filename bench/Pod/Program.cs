@@ -22,6 +22,11 @@ internal static class Program
             HelpName = "PATH",
             DefaultValueFactory = _ => Path.Combine(repository ?? ".", "artifacts", "bin", "guestpull"),
         };
+        var guestImage = new Option<string?>("--guest-image")
+        {
+            Description = "the guest image directory (vmlinux, initramfs.cpio.gz) the guestpull-vm node's shim boots (default: guest/ next to the guestpull executable, as ./build.sh and an install lay it out)",
+            HelpName = "DIR",
+        };
         var contenders = new Option<string[]>("--contender")
         {
             Description = $"run only these contenders (repeatable; default: {string.Join(", ", ContenderSpec.Names)})",
@@ -53,7 +58,7 @@ internal static class Program
         };
         var timeout = new Option<int>("--run-timeout")
         {
-            Description = "seconds before a single run (RunPodSandbox to exit) is abandoned",
+            Description = "seconds before a single run (RunPodSandbox to exit, then guestpull-vm's measurements in the pod) is abandoned",
             HelpName = "SECONDS",
             DefaultValueFactory = _ => 900,
         };
@@ -64,17 +69,19 @@ internal static class Program
             HelpName = "SIZE",
         };
 
-        var root = new RootCommand("bench/pod: RunPodSandbox → container exit for bench/pull's realistic image, the guestpull runtime (image pulled in the sandbox) vs runc with containerd's overlayfs")
+        var root = new RootCommand("bench/pod: RunPodSandbox → container exit for bench/pull's realistic image, the guestpull runtime (image pulled in the sandbox: a namespace sandbox, or a QEMU VM) vs runc with containerd's overlayfs")
         {
-            runs, guestPull, contenders, results, cache, mirror, rebuild, timeout, tmpfs,
+            runs, guestPull, guestImage, contenders, results, cache, mirror, rebuild, timeout, tmpfs,
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
             var chosen = parse.GetValue(contenders) is { Length: > 0 } names ? names.Distinct().ToArray() : [.. ContenderSpec.Names];
+            var guestPullPath = Path.GetFullPath(parse.GetValue(guestPull)!);
             var settings = new BenchSettings(
                 parse.GetValue(cache)!,
                 parse.GetValue(runs),
-                Path.GetFullPath(parse.GetValue(guestPull)!),
+                guestPullPath,
+                Path.GetFullPath(parse.GetValue(guestImage) ?? DefaultGuestImage(guestPullPath)),
                 Path.GetFullPath(parse.GetValue(results)!),
                 parse.GetValue(mirror)!,
                 parse.GetValue(rebuild),
@@ -86,6 +93,14 @@ internal static class Program
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
 
+    /// guest/ next to the guestpull executable, links resolved: where the shim itself looks by default
+    /// (next to the running binaries), so artifacts/bin/guest for the build tree's artifacts/bin/guestpull.
+    private static string DefaultGuestImage(string guestPullPath)
+    {
+        var target = File.Exists(guestPullPath) ? new FileInfo(guestPullPath).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? guestPullPath : guestPullPath;
+        return Path.Combine(Path.GetDirectoryName(target)!, "guest");
+    }
+
     private static async Task<int> RunAsync(BenchSettings settings, CancellationToken cancellationToken)
     {
         if (settings.Runs < 1)
@@ -94,10 +109,17 @@ internal static class Program
             return 2;
         }
 
-        // Both nodes run it: the guestpull node as snapshotter and shim, the runc node as its (unused) proxy snapshotter.
+        // Every node runs it: the guestpull nodes as snapshotter and shim, the runc node as its (unused) proxy snapshotter.
         if (!File.Exists(settings.GuestPullPath))
         {
             await Console.Error.WriteLineAsync($"guestpull executable not found at {settings.GuestPullPath}; run ./build.sh or pass --guestpull.").ConfigureAwait(false);
+            return 2;
+        }
+
+        if (settings.Contenders.Contains(ContenderSpec.GuestPullVm)
+            && new[] { "vmlinux", "initramfs.cpio.gz" }.FirstOrDefault(f => !File.Exists(Path.Combine(settings.GuestImageDirectory, f))) is { } missing)
+        {
+            await Console.Error.WriteLineAsync($"guest image incomplete: {Path.Combine(settings.GuestImageDirectory, missing)} is missing; run ./build.sh or pass --guest-image.").ConfigureAwait(false);
             return 2;
         }
 

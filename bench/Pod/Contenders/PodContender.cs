@@ -25,17 +25,19 @@ internal sealed class PodContender : IAsyncDisposable
     private readonly HashSet<string> _baselineSnapshots;
     private readonly string _layerFetcher;
     private readonly TextWriter _log;
+    private readonly VmInspector? _vm;
 
-    private PodContender(string name, string description, CriNode node, string handler, string snapshotter, string layerFetcher, IReadOnlyList<string> layerDigests, HashSet<string> baselineSnapshots, TextWriter log)
+    private PodContender(ContenderSpec spec, CriNode node, IReadOnlyList<string> layerDigests, HashSet<string> baselineSnapshots, VmInspector? vm, TextWriter log)
     {
-        Name = name;
-        Description = description;
+        Name = spec.Name;
+        Description = spec.Description;
         _node = node;
-        _handler = handler;
-        _snapshotter = snapshotter;
-        _layerFetcher = layerFetcher;
+        _handler = spec.Handler;
+        _snapshotter = spec.Snapshotter;
+        _layerFetcher = spec.LayerFetcher;
         _layerDigests = layerDigests;
         _baselineSnapshots = baselineSnapshots;
+        _vm = vm;
         _log = log;
     }
 
@@ -46,7 +48,9 @@ internal sealed class PodContender : IAsyncDisposable
     public string Reference => $"{_node.Registry.Host}/{Repository}:{Tag}";
 
     /// Starts the node, pushes the benchmark image to its registry and pulls the pause image (as a
-    /// node that has run pods before has it), so runs time only the pod and its image.
+    /// node that has run pods before has it), so runs time only the pod and its image. A VM contender's
+    /// node pulls busybox too, for the container its measurements run in, so that image's snapshots
+    /// are part of the baseline the cold check leaves alone.
     public static async Task<PodContender> StartAsync(ContenderSpec spec, BusyboxImageFixture busybox, BenchImage image, TextWriter log, CancellationToken cancellationToken)
     {
         var node = await CriNode.StartAsync(busybox, spec.NodeOptions, cancellationToken).ConfigureAwait(false);
@@ -55,8 +59,15 @@ internal sealed class PodContender : IAsyncDisposable
             await log.WriteLineAsync($"{spec.Name}: node up (containerd {node.Containerd.GrpcAddress}, registry {node.Registry.Host}, snapshotter {spec.Snapshotter}); pushing the image").ConfigureAwait(false);
             await ImageBuilder.PushAsync(image.LayoutDirectory, image.Tag, node.Registry, $"{Repository}:{Tag}", new PushOptions { Timeout = TimeSpan.FromMinutes(20) }, cancellationToken).ConfigureAwait(false);
             await node.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = node.PauseImage } }, cancellationToken: cancellationToken);
+            VmInspector? vm = null;
+            if (spec.InVm)
+            {
+                await node.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = node.BusyboxImage } }, cancellationToken: cancellationToken);
+                vm = new VmInspector(node, image, ImageDiffIds.Read(image), Repository, log);
+            }
+
             var baseline = await ListSnapshotsAsync(node, spec.Snapshotter, cancellationToken).ConfigureAwait(false);
-            return new PodContender(spec.Name, spec.Description, node, spec.Handler, spec.Snapshotter, spec.LayerFetcher, [.. image.Layers.Select(l => l.Digest)], baseline, log);
+            return new PodContender(spec, node, [.. image.Layers.Select(l => l.Digest)], baseline, vm, log);
         }
         catch
         {
@@ -70,6 +81,11 @@ internal sealed class PodContender : IAsyncDisposable
     public async Task<PodSample> RunOnceAsync(string podName, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var podConfig = _node.PodConfig(podName);
+        if (_vm is not null)
+        {
+            VmInspector.SharePidNamespaceWithGuest(podConfig);
+        }
+
         var progress = new RunProgress();
         PodSample? sample = null;
         string? failure = null;
@@ -82,7 +98,9 @@ internal sealed class PodContender : IAsyncDisposable
                 _node.Registry.ClearRequests();
                 var timed = await TimeRunAsync(podConfig, progress, deadline.Token).ConfigureAwait(false);
                 await CheckLayersDownloadedAsync(deadline.Token).ConfigureAwait(false);
-                sample = timed;
+
+                // After the cold check: the in-guest bound downloads the layers again, as busybox's wget.
+                sample = _vm is null ? timed : timed with { Vm = await _vm.MeasureAsync(Name, progress.PodId!, podConfig, deadline.Token).ConfigureAwait(false) };
             }
             catch (Exception e) when (e is RpcException or OperationCanceledException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
             {

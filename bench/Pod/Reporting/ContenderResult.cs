@@ -3,11 +3,14 @@ using GuestPull.Bench.Pod.Contenders;
 namespace GuestPull.Bench.Pod.Reporting;
 
 /// Every sample of one contender, or the error that stopped it.
-internal sealed class ContenderResult(string name, string description)
+internal sealed class ContenderResult(string name, string description, bool inVm = false)
 {
     public string Name { get; } = name;
 
     public string Description { get; } = description;
+
+    /// Whether its pods are QEMU VMs, whose samples carry <see cref="VmFigures"/>.
+    public bool InVm { get; } = inVm;
 
     public List<PodSample> Samples { get; } = [];
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using GuestPull.Bench.Common.Image;
 using GuestPull.Bench.Pod.Contenders;
+using GuestPull.Linux.Virtualization;
 
 namespace GuestPull.Bench.Pod.Reporting;
 
@@ -26,6 +27,9 @@ internal sealed class PodReport
     /// Where the nodes' files (registry storage, containerd roots) lived: the disk under TMPDIR or a tmpfs.
     public required string Scratch { get; init; }
 
+    /// Whether KVM can run a guest on this host (the shim's rule for accel = "auto"): context for the VM's figures.
+    public required KvmAvailability Kvm { get; init; }
+
     /// /proc/loadavg's 1-minute figure when the benchmark started; other work on the machine skews every timing.
     public required double LoadAtStart { get; init; }
 
@@ -38,7 +42,21 @@ internal sealed class PodReport
 
     public bool? TargetPass => Ratio is { } ratio ? ratio <= TargetRatio : null;
 
-    public bool AllPassed => TargetPass == true && Contenders.All(c => c.Error is null);
+    /// The VM contenders' extra figures.
+    public IReadOnlyList<VmResult> VmResults => [.. Contenders.Where(c => c.InVm).Select(c => new VmResult(c, Image, Kvm))];
+
+    /// Whether the guestpull/runc target applies: both contenders were chosen.
+    public bool RatioTargetApplies => Find(ContenderSpec.GuestPull) is not null && Find(ContenderSpec.Runc) is not null;
+
+    /// Every target the chosen contenders can be held to (the guestpull/runc ratio needs both of them).
+    public IReadOnlyList<TargetCheck> Targets =>
+    [
+        .. RatioTargetApplies ? [new TargetCheck("guestpull median / runc median, RunPodSandbox → container exit", true, TargetRatio, "×", Ratio)] : Array.Empty<TargetCheck>(),
+        .. VmResults.SelectMany(v => v.Targets()),
+    ];
+
+    /// Every chosen contender ran every run and every target that applies was measured and passed.
+    public bool AllPassed => Contenders.All(c => c.Error is null) && Targets.All(t => t.Pass == true);
 
     public static double ReadLoad() =>
         double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);

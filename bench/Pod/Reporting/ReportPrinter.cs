@@ -39,10 +39,23 @@ internal static class ReportPrinter
         }
 
         TextTable.Append(text, rows);
+        foreach (var vm in report.VmResults)
+        {
+            text.AppendLine();
+            AppendVm(text, vm, report.Kvm);
+        }
+
         text.AppendLine();
-        var verdict = report.TargetPass switch { true => "PASS", false => "MISS", null => "n/a" };
-        var actual = report.Ratio is { } value ? F(value, 3) + "×" : "n/a (needs both contenders)";
-        text.AppendLine(Invariant($"target: guestpull median / runc median, RunPodSandbox → container exit ≤ {F(PodReport.TargetRatio, 1)}×: {actual} {verdict}"));
+        if (!report.RatioTargetApplies)
+        {
+            text.AppendLine(Invariant($"target: guestpull median / runc median, RunPodSandbox → container exit ≤ {F(PodReport.TargetRatio, 1)}×: n/a (needs both contenders)"));
+        }
+
+        foreach (var target in report.Targets)
+        {
+            text.AppendLine("target: " + target.Describe(decimals: target.Unit == " MB" ? 1 : 2));
+        }
+
         text.AppendLine();
         foreach (var contender in report.Contenders)
         {
@@ -54,6 +67,35 @@ internal static class ReportPrinter
         }
 
         return text.ToString();
+    }
+
+    /// A VM contender's extra figures, median (min–max) over the runs that have them.
+    private static void AppendVm(StringBuilder text, VmResult vm, GuestPull.Linux.Virtualization.KvmAvailability kvm)
+    {
+        text.AppendLine(Invariant($"{vm.Name}: figures of the pod's VM (KVM on this host: {(kvm.Usable ? "usable" : "not usable")}, {kvm.Reason})"));
+        var accelerator = vm.AcceleratorIsPredicted ? $"unknown (no start line; KvmProbe predicts {(kvm.Usable ? "kvm" : "tcg")})" : string.Join(", ", vm.Accelerators);
+        string Row(VmResult.Summary? summary, double scale, int decimals) =>
+            summary is null ? "n/a" : $"{F(summary.Median * scale, decimals)} ({F(summary.Min * scale, decimals)}–{F(summary.Max * scale, decimals)})";
+        var mb = 1 / PodReport.MegaByte;
+        var sandbox = vm.SandboxSeconds is { } seconds ? F(seconds, 3) : "n/a";
+        TextTable.Append(text,
+        [
+            ["figure", "median (min–max)"],
+            ["accelerator (the shim's \"sandbox … started\" log line)", accelerator],
+            ["QEMU started → agent answered, ms (the shim's figure)", Row(vm.BootMilliseconds, 1, 0)],
+            [Invariant($"RunPodSandbox returned, s (target ≤ {F(vm.SandboxLimitSeconds, 0)} s)"), sandbox],
+            [Invariant($"agent's pull, MB/s: {F(vm.CompressedBytes * mb, 1)} MB of gzip layers / (StartContainer − CreateContainer returned)"), Row(vm.PullBytesPerSecond, mb, 2)],
+            ["in-guest bound, MB/s: busybox wget | gzip -dc | sha256sum, layer after layer", Row(vm.BoundBytesPerSecond, mb, 2)],
+            [Invariant($"agent's pull / bound (target ≥ {F(VmResult.PullOverBoundLimit, 1)}×)"), Row(vm.PullOverBound, 1, 2)],
+            ["QEMU VmRSS right before the pod is removed, MB", Row(vm.QemuRssBytes, mb, 1)],
+            ["QEMU VmHWM (peak), MB", Row(vm.QemuPeakRssBytes, mb, 1)],
+            [Invariant($"agent VmRSS at rest after the pull (guest PID 1), MB (target ≤ {F(VmResult.AgentRssLimitMegabytes, 0)} MB)"), Row(vm.AgentRssBytes, mb, 1)],
+            ["agent VmHWM (peak, during the pull), MB", Row(vm.AgentPeakRssBytes, mb, 1)],
+        ]);
+        foreach (var problem in vm.Problems)
+        {
+            text.AppendLine($"  missing: {problem}");
+        }
     }
 
     private static string F(double value, int decimals) => value.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);

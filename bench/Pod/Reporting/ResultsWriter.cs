@@ -36,6 +36,11 @@ internal static class ResultsWriter
             };
         }
 
+        foreach (var vm in report.VmResults)
+        {
+            contenders[vm.Name]!["vm"] = ToJson(vm, report.Find(vm.Name)!);
+        }
+
         var ratios = new JsonObject();
         foreach (var phase in Phases.All)
         {
@@ -80,11 +85,65 @@ internal static class ResultsWriter
                 ["actual"] = report.Ratio,
                 ["pass"] = report.TargetPass,
             },
+            ["targets"] = new JsonArray([.. report.Targets.Select(t => (JsonNode)new JsonObject
+            {
+                ["name"] = t.Name,
+                ["comparison"] = t.AtMost ? "<=" : ">=",
+                ["limit"] = t.Limit,
+                ["unit"] = t.Unit.Trim(),
+                ["actual"] = t.Actual,
+                ["pass"] = t.Pass,
+            })]),
+            ["kvm"] = new JsonObject { ["usable"] = report.Kvm.Usable, ["reason"] = report.Kvm.Reason },
             ["allPassed"] = report.AllPassed,
         };
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         await File.WriteAllTextAsync(path, root.ToJsonString(Options) + "\n", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// A VM contender's figures: per run (in the order of its samples) and their medians; bytes, seconds.
+    private static JsonObject ToJson(VmResult vm, ContenderResult contender)
+    {
+        var runs = new JsonArray();
+        foreach (var sample in contender.Samples)
+        {
+            if (sample.Vm is not { } figures)
+            {
+                continue;
+            }
+
+            runs.Add(new JsonObject
+            {
+                ["accelerator"] = figures.Accelerator,
+                ["bootMilliseconds"] = figures.BootMilliseconds,
+                ["pullSeconds"] = sample.PullSeconds,
+                ["boundSeconds"] = figures.BoundSeconds,
+                ["layerBoundSeconds"] = figures.LayerBoundSeconds is { } layers ? new JsonArray([.. layers.Select(l => (JsonNode)l)]) : null,
+                ["qemuRssBytes"] = figures.QemuRssBytes,
+                ["qemuPeakRssBytes"] = figures.QemuPeakRssBytes,
+                ["agentRssBytes"] = figures.AgentRssBytes,
+                ["agentPeakRssBytes"] = figures.AgentPeakRssBytes,
+                ["problems"] = new JsonArray([.. figures.Problems.Select(p => (JsonNode)p)]),
+            });
+        }
+
+        return new JsonObject
+        {
+            ["accelerators"] = new JsonArray([.. vm.Accelerators.Select(a => (JsonNode)a)]),
+            ["acceleratorPredicted"] = vm.AcceleratorIsPredicted,
+            ["sandboxSecondsMedian"] = vm.SandboxSeconds,
+            ["sandboxLimitSeconds"] = vm.SandboxLimitSeconds,
+            ["bootMillisecondsMedian"] = vm.BootMilliseconds?.Median,
+            ["pullBytesPerSecondMedian"] = vm.PullBytesPerSecond?.Median,
+            ["boundBytesPerSecondMedian"] = vm.BoundBytesPerSecond?.Median,
+            ["pullOverBoundMedian"] = vm.PullOverBound?.Median,
+            ["qemuRssBytesMedian"] = vm.QemuRssBytes?.Median,
+            ["qemuPeakRssBytesMedian"] = vm.QemuPeakRssBytes?.Median,
+            ["agentRssBytesMedian"] = vm.AgentRssBytes?.Median,
+            ["agentPeakRssBytesMedian"] = vm.AgentPeakRssBytes?.Median,
+            ["runs"] = runs,
+        };
     }
 
     private static JsonObject DescribePhases()

@@ -117,6 +117,11 @@ public sealed class ContainerdInstance : IAsyncDisposable
     /// The last lines containerd logged, for assertion messages.
     public string DescribeLog(int lines = 60) => _process.DescribeOutput(lines);
 
+    /// Waits for a line of containerd's log, already logged or still to come, that matches. Shims'
+    /// logs are in it too: containerd copies each shim's log fifo to its own stderr.
+    public Task<string> WaitForLogLineAsync(Func<string, bool> predicate, TimeSpan timeout, CancellationToken cancellationToken) =>
+        _process.WaitForLineAsync(predicate, timeout, cancellationToken);
+
     /// Runs `ctr --address GRPC [-n NAMESPACE] ARGS...` to completion.
     public Task<ProcessResult> RunCtrAsync(
         IEnumerable<string> arguments,
