@@ -197,20 +197,7 @@ internal sealed partial class NamespaceSandbox : ISandbox
         }
 
         // runc removes the containers' cgroups on delete; a plain kill would leave them behind.
-        try
-        {
-            using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            grace.CancelAfter(TimeSpan.FromSeconds(30));
-            var list = await Agent.ListContainersAsync(grace.Token).ConfigureAwait(false);
-            foreach (var container in list.Containers)
-            {
-                await Agent.RemoveContainerAsync(container.ContainerId, grace.Token).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is TtrpcException or OperationCanceledException)
-        {
-            LogRemoveFailed(_logger, Id, ex.Message);
-        }
+        await GuestContainers.RemoveAllAsync(Agent, cancellationToken, error => LogRemoveFailed(_logger, Id, error)).ConfigureAwait(false);
 
         await Agent.DisposeAsync().ConfigureAwait(false);
         KillAndWait(_process);

@@ -18,20 +18,19 @@ internal static class SerialAgentConnector
 
     /// <summary>Returns a client whose Check has been answered.</summary>
     /// <param name="socket">QEMU's chardev socket.</param>
-    /// <param name="hypervisor">QEMU: an exit ends the wait with its output.</param>
+    /// <param name="exitStatus">QEMU's exit status once it exited, else null: an exit ends the wait.</param>
     /// <param name="describe">What to say when QEMU exits or the time runs out (the console's last lines).</param>
     /// <param name="timeout">How long the guest may take to boot and serve.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
-    public static async Task<AgentClient> ConnectAsync(string socket, Process hypervisor, Func<string> describe, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<AgentClient> ConnectAsync(string socket, Func<int?> exitStatus, Func<string> describe, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var waited = Stopwatch.StartNew();
         Exception? lastError = null;
         while (waited.Elapsed < timeout)
         {
-            if (hypervisor.HasExited)
+            if (exitStatus() is { } status)
             {
-                await hypervisor.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-                throw new ShimException($"QEMU exited with status {hypervisor.ExitCode} before the guest's agent answered:\n{describe()}");
+                throw new ShimException($"QEMU exited with status {status} before the guest's agent answered:\n{describe()}");
             }
 
             if (!File.Exists(socket))

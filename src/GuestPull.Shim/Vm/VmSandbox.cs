@@ -121,7 +121,7 @@ internal sealed partial class VmSandbox : ISandbox
         _ = ForwardAsync(qemu.StandardError, console, line => LogQemu(logger, request.SandboxId, line));
         try
         {
-            var agent = await SerialAgentConnector.ConnectAsync(layout.AgentSocket, qemu, console.ToString, request.Config.AgentStartTimeout, cancellationToken).ConfigureAwait(false);
+            var agent = await SerialAgentConnector.ConnectAsync(layout.AgentSocket, () => ExitStatusOf(qemu), console.ToString, request.Config.AgentStartTimeout, cancellationToken).ConfigureAwait(false);
 
             // QEMU read the initrd into guest memory at start; the host copy is not needed any more.
             File.Delete(initrd);
@@ -174,20 +174,7 @@ internal sealed partial class VmSandbox : ISandbox
         if (!_qemu.HasExited)
         {
             // runc in the guest stops the containers; then the VM is powered off (its memory is all there is).
-            try
-            {
-                using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                grace.CancelAfter(TimeSpan.FromSeconds(30));
-                var list = await Agent.ListContainersAsync(grace.Token).ConfigureAwait(false);
-                foreach (var container in list.Containers)
-                {
-                    await Agent.RemoveContainerAsync(container.ContainerId, grace.Token).ConfigureAwait(false);
-                }
-            }
-            catch (Exception ex) when (ex is TtrpcException or OperationCanceledException)
-            {
-                LogRemoveFailed(_logger, Id, ex.Message);
-            }
+            await GuestContainers.RemoveAllAsync(Agent, cancellationToken, error => LogRemoveFailed(_logger, Id, error)).ConfigureAwait(false);
         }
 
         await Agent.DisposeAsync().ConfigureAwait(false);
@@ -265,6 +252,18 @@ internal sealed partial class VmSandbox : ISandbox
 
             await output.WriteAsync(initData, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private static int? ExitStatusOf(Process qemu)
+    {
+        if (!qemu.HasExited)
+        {
+            return null;
+        }
+
+        // HasExited can be true before the exit code is collected; WaitForExit makes it so.
+        qemu.WaitForExit();
+        return qemu.ExitCode;
     }
 
     private static async Task KillAsync(Process qemu)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using GuestPull.Api.Agent;
+using GuestPull.Shim.Vm;
 using GuestPull.Testing;
 using GuestPull.Ttrpc;
 
@@ -15,10 +16,6 @@ namespace GuestPull.IntegrationTests.Vm;
 internal sealed class QemuGuest : IAsyncDisposable
 {
     private const string Qemu = "qemu-system-x86_64";
-
-    // Long enough for the agent to answer a queued Check under TCG; short enough to retry soon when
-    // the first bytes went to a port nobody had opened yet.
-    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(2);
 
     private readonly TempDirectory _directory;
     private readonly BackgroundProcess _qemu;
@@ -85,56 +82,9 @@ internal sealed class QemuGuest : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Connects to the agent and returns once a Check has been answered. The socket accepts as soon as
-    /// QEMU runs, long before the guest's agent opens its port, so each attempt gets a short deadline and
-    /// a fresh connection (closing one drops whatever it left queued).
-    /// </summary>
-    public async Task<AgentClient> ConnectAgentAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var waited = Stopwatch.StartNew();
-        Exception? lastError = null;
-        while (waited.Elapsed < timeout)
-        {
-            if (_qemu.HasExited)
-            {
-                throw new InvalidOperationException($"QEMU exited with code {_qemu.ExitCode}.\n{_qemu.DescribeOutput()}");
-            }
-
-            if (!File.Exists(AgentSocket))
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            AgentClient agent;
-            try
-            {
-                agent = new AgentClient(await TtrpcClient.ConnectAsync(AgentSocket, cancellationToken: cancellationToken).ConfigureAwait(false));
-            }
-            catch (SocketException ex)
-            {
-                lastError = ex;
-                await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            attempt.CancelAfter(AttemptTimeout);
-            try
-            {
-                await agent.CheckAsync(attempt.Token).ConfigureAwait(false);
-                return agent;
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or TtrpcException or IOException && !cancellationToken.IsCancellationRequested)
-            {
-                lastError = ex;
-                await agent.DisposeAsync().ConfigureAwait(false);
-            }
-        }
-
-        throw new TimeoutException($"the guest agent did not answer Check within {timeout}", lastError);
-    }
+    /// <summary>Connects to the agent the way the shim does (<see cref="SerialAgentConnector"/>) and returns once a Check has been answered.</summary>
+    public Task<AgentClient> ConnectAgentAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        SerialAgentConnector.ConnectAsync(AgentSocket, () => _qemu.HasExited ? _qemu.ExitCode : null, () => $"{_qemu.DescribeOutput()}\n{ConsoleTail()}", timeout, cancellationToken);
 
     /// <summary>The console log's last lines, for failure messages.</summary>
     public string ConsoleTail(int lines = 40)
