@@ -4,7 +4,7 @@ using GuestPull.Testing.Cri;
 namespace GuestPull.IntegrationTests.Cri;
 
 /// <summary>One <see cref="CriNode"/> for a test class: starting containerd with CRI takes a while.</summary>
-public sealed class CriNodeFixture : IAsyncLifetime
+public class CriNodeFixture : IAsyncLifetime
 {
     private readonly BusyboxImageFixture _busybox = new();
     private CriNode? _node;
@@ -17,8 +17,11 @@ public sealed class CriNodeFixture : IAsyncLifetime
     {
         await _busybox.InitializeAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        _node = await CriNode.StartAsync(_busybox, new CriNodeOptions { GuestPullCommand = ["dotnet", Path.Combine(AppContext.BaseDirectory, "guestpull.dll")] }, timeout.Token);
+        _node = await CriNode.StartAsync(_busybox, Options(new CriNodeOptions { GuestPullCommand = ["dotnet", Path.Combine(AppContext.BaseDirectory, "guestpull.dll")] }), timeout.Token);
     }
+
+    /// <summary>The node's options: the defaults (a namespace sandbox); a derived fixture changes them.</summary>
+    private protected virtual CriNodeOptions Options(CriNodeOptions defaults) => defaults;
 
     public async Task DisposeAsync()
     {
