@@ -99,7 +99,7 @@ public static partial class ShimHost
             return response.ToByteArray();
         }
 
-        await NamespaceSandbox.CleanupAsync(layout, cancellationToken).ConfigureAwait(false);
+        await SandboxTraces.CleanupAsync(layout, cancellationToken).ConfigureAwait(false);
         if (File.Exists(layout.Socket))
         {
             File.Delete(layout.Socket);

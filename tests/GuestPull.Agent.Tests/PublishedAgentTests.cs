@@ -3,12 +3,14 @@ using Google.Protobuf.WellKnownTypes;
 using GuestPull.Api.Agent.V1;
 using GuestPull.Agent.Tests.Support;
 using GuestPull.Testing;
+using GuestPull.Testing.Traits;
 
 namespace GuestPull.Agent.Tests;
 
 /// The NativeAOT executable serves the same API as the library: a health check, then a guest pull from the
 /// test registry into a bundle (HTTP, gzip layers, the SQLite layer store) and the container's output.
 [Collection(AgentCollection.Name)]
+[Trait(Requires.Trait, Requires.Components)]
 public sealed class PublishedAgentTests(AgentEnvironment environment)
 {
     [Fact]

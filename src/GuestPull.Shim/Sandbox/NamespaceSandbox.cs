@@ -94,7 +94,7 @@ internal sealed partial class NamespaceSandbox : ISandbox
         catch
         {
             KillAndWait(process);
-            await RemoveHostTracesAsync(layout, shared).ConfigureAwait(false);
+            await SandboxTraces.RemoveAsync(layout, shared).ConfigureAwait(false);
             throw;
         }
     }
@@ -201,8 +201,8 @@ internal sealed partial class NamespaceSandbox : ISandbox
 
         await Agent.DisposeAsync().ConfigureAwait(false);
         KillAndWait(_process);
-        await WaitGoneAsync(_initPid).ConfigureAwait(false);
-        await RemoveHostTracesAsync(_request.Layout, SharedDirectory).ConfigureAwait(false);
+        await SandboxTraces.WaitGoneAsync(_initPid).ConfigureAwait(false);
+        await SandboxTraces.RemoveAsync(_request.Layout, SharedDirectory).ConfigureAwait(false);
         LogStopped(_logger, Id);
     }
 
@@ -210,70 +210,6 @@ internal sealed partial class NamespaceSandbox : ISandbox
     {
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _process.Dispose();
-    }
-
-    /// <summary>After a dead shim: kill the sandbox its state directory records (unshare and its PID 1, or QEMU) and remove every host trace.</summary>
-    public static async Task CleanupAsync(ShimLayout layout, CancellationToken cancellationToken)
-    {
-        if (File.Exists(layout.SandboxPidFile)
-            && int.TryParse(await File.ReadAllTextAsync(layout.SandboxPidFile, cancellationToken).ConfigureAwait(false), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
-            && IsOurSandbox(pid, layout))
-        {
-            var init = ProcFs.ChildrenOf(pid).FirstOrDefault();
-            _ = Signals.TrySend(pid, Signals.Kill);
-            if (init > 0)
-            {
-                _ = Signals.TrySend(init, Signals.Kill);
-            }
-
-            await WaitGoneAsync(init > 0 ? init : pid).ConfigureAwait(false);
-        }
-
-        var shared = File.Exists(layout.SharedDirectoryFile)
-            ? (await File.ReadAllTextAsync(layout.SharedDirectoryFile, cancellationToken).ConfigureAwait(false)).Trim()
-            : null;
-        await RemoveHostTracesAsync(layout, shared).ConfigureAwait(false);
-    }
-
-    // A recycled pid must not be killed: the recorded process must still be ours, naming our agent socket
-    // (unshare or nsenter for a namespace sandbox, QEMU's chardev for a VM).
-    private static bool IsOurSandbox(int pid, ShimLayout layout)
-    {
-        var argv = ProcFs.CommandLine(pid);
-        return argv.Count > 0 && argv.Any(argument => argument.Contains(layout.AgentSocket, StringComparison.Ordinal));
-    }
-
-    internal static Task RemoveHostTracesAsync(ShimLayout layout, string? shared)
-    {
-        try
-        {
-            if (shared is not null)
-            {
-                SharedMounts.Remove(shared);
-            }
-
-            TreeRemover.Delete(layout.StateDirectory);
-        }
-        catch (DirectoryNotFoundException)
-        {
-            // A concurrent "delete" (containerd's dead-shim cleanup) removed it first.
-        }
-
-        // The namespace directory above the state directory goes too once empty.
-        var parent = Path.GetDirectoryName(layout.StateDirectory);
-        if (parent is not null && Directory.Exists(parent) && !Directory.EnumerateFileSystemEntries(parent).Any())
-        {
-            try
-            {
-                Directory.Delete(parent);
-            }
-            catch (IOException)
-            {
-                // Another pod of the namespace just created its state directory.
-            }
-        }
-
-        return Task.CompletedTask;
     }
 
     private static void KillAndWait(Process process)
@@ -286,20 +222,6 @@ internal sealed partial class NamespaceSandbox : ISandbox
         catch (InvalidOperationException)
         {
             // Already exited.
-        }
-    }
-
-    private static async Task WaitGoneAsync(int pid)
-    {
-        if (pid <= 0)
-        {
-            return;
-        }
-
-        var deadline = Stopwatch.StartNew();
-        while (ProcFs.IsAlive(pid) && deadline.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            await Task.Delay(20).ConfigureAwait(false);
         }
     }
 

@@ -111,7 +111,7 @@ internal sealed partial class VmSandbox : ISandbox
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
-            await NamespaceSandbox.RemoveHostTracesAsync(layout, null).ConfigureAwait(false);
+            await SandboxTraces.RemoveAsync(layout, null).ConfigureAwait(false);
             throw new ShimException($"could not start QEMU ({command[0]}): {ex.Message}; install qemu-system-x86 or set [vm] qemu_path", ex);
         }
 
@@ -132,7 +132,7 @@ internal sealed partial class VmSandbox : ISandbox
         {
             await KillAsync(qemu).ConfigureAwait(false);
             qemu.Dispose();
-            await NamespaceSandbox.RemoveHostTracesAsync(layout, null).ConfigureAwait(false);
+            await SandboxTraces.RemoveAsync(layout, null).ConfigureAwait(false);
             throw;
         }
     }
@@ -179,7 +179,7 @@ internal sealed partial class VmSandbox : ISandbox
 
         await Agent.DisposeAsync().ConfigureAwait(false);
         await KillAsync(_qemu).ConfigureAwait(false);
-        await NamespaceSandbox.RemoveHostTracesAsync(_request.Layout, null).ConfigureAwait(false);
+        await SandboxTraces.RemoveAsync(_request.Layout, null).ConfigureAwait(false);
         LogStopped(_logger, Id);
     }
 
