@@ -41,6 +41,9 @@ public static class GuestPullInstaller
         {
             if (options.ConfigOnly)
             {
+                // Asked for explicitly, a purge is the one other thing --config-only does: on a node already
+                // switched it is how host images (or records without their layer blobs) are deleted.
+                await PurgeImagesAsync(options, configText, report, cancellationToken).ConfigureAwait(false);
                 EditContainerdConfig(options, state, patch, configExists, done, report);
                 return report;
             }

@@ -26,7 +26,7 @@ internal static class InstallCommand
             Description = "read FS_DRIVER, ENABLE_CONFIG_FROM_VOLUME, ENABLE_RUNTIME_SPECIFIC_SNAPSHOTTER, ENABLE_SYSTEMD_SERVICE (the DaemonSet's ConfigMap) " +
                 "and label NODE_NAME when running in a pod",
         };
-        var configOnly = new Option<bool>("--config-only") { Description = "only edit containerd's config and print the change" };
+        var configOnly = new Option<bool>("--config-only") { Description = "only edit containerd's config and print the change (and delete the images --purge-host-images names, if given)" };
         var fsDriver = new Option<string?>("--fs-driver") { Description = "snapshotter driver: proxy (guest pull, default) or overlayfs", HelpName = "DRIVER" };
         var skipBinaries = new Option<bool>("--skip-binaries") { Description = "run the snapshotter from this build instead of copying the binaries" };
         var command = new Command("install", "Install GuestPull's snapshotter and switch containerd to it (idempotent; rolls back on failure)");

@@ -13,6 +13,12 @@ internal sealed partial record ContainerdVersion(int Major, int Minor, int Patch
     public static ContainerdVersion ConfigVersion3 { get; } = new(2, 0, 0, "2.0.0");
 
     /// <summary>
+    /// containerd 2.3: the first 2.x whose image pull reads the runtime table's <c>snapshotter</c>; 2.0-2.2 read
+    /// only the images service's <c>runtime_platforms.NAME.snapshotter</c>.
+    /// </summary>
+    public static ContainerdVersion RuntimeSnapshotterAtPull { get; } = new(2, 3, 0, "2.3.0");
+
+    /// <summary>
     /// Reads the first <c>X.Y.Z</c> from text such as <c>1.6.20~ds1</c>, <c>v1.7.0</c> or
     /// <c>containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+deb12u3</c>.
     /// </summary>

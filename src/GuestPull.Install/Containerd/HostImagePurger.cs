@@ -7,23 +7,59 @@ namespace GuestPull.Install.Containerd;
 /// </summary>
 internal static class HostImagePurger
 {
-    /// <summary>Deletes <paramref name="names"/> (or every image when null); returns the names deleted.</summary>
+    /// <summary>
+    /// Deletes <paramref name="names"/> with their CRI companion records (or every image when null); returns
+    /// the names deleted.
+    /// </summary>
     public static async Task<IReadOnlyList<string>> PurgeAsync(
         ContainerdClient client, string containerdNamespace, IReadOnlyList<string>? names, CancellationToken cancellationToken)
     {
-        var present = await client.ListImagesAsync(containerdNamespace, cancellationToken).ConfigureAwait(false);
+        var present = await client.ListImageRecordsAsync(containerdNamespace, cancellationToken).ConfigureAwait(false);
         var targets = names is null
             ? present
-            : [.. present.Where(image => names.Any(name => Matches(image, name)))];
+            : WithCompanions(present, [.. present.Where(image => names.Any(name => Matches(image.Name, name)))]);
         var deleted = new List<string>();
         foreach (var image in targets)
         {
-            if (await client.DeleteImageAsync(containerdNamespace, image, cancellationToken).ConfigureAwait(false))
+            if (await client.DeleteImageAsync(containerdNamespace, image.Name, cancellationToken).ConfigureAwait(false))
             {
-                deleted.Add(image);
+                deleted.Add(image.Name);
             }
         }
         return deleted;
+    }
+
+    /// <summary>
+    /// CRI records a pulled image three times: its tag, <c>repository@digest</c> and its <c>sha256:</c> ID. While
+    /// any of them is left, the image (and its snapshots) stays, so the digest reference of the same repository
+    /// goes with a named record, and the ID once no other name is left pointing at the image.
+    /// </summary>
+    internal static IReadOnlyList<ContainerdImage> WithCompanions(IReadOnlyList<ContainerdImage> present, IReadOnlyList<ContainerdImage> named)
+    {
+        var result = new List<ContainerdImage>(named);
+        foreach (var record in named)
+        {
+            var digestReference = Repository(record.Name) + "@" + record.TargetDigest;
+            result.AddRange(present.Where(other => other.Name == digestReference && other.TargetDigest == record.TargetDigest && !result.Contains(other)));
+        }
+        foreach (var id in present.Where(record => record.Name.StartsWith("sha256:", StringComparison.Ordinal) && !result.Contains(record)).ToList())
+        {
+            var sameImage = present.Where(other => other.TargetDigest == id.TargetDigest && other != id).ToList();
+            if (sameImage.Any(result.Contains) && sameImage.All(result.Contains))
+            {
+                result.Add(id);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The reference without its tag or digest: a ':' after the last '/' starts a tag, not a port.</summary>
+    public static string Repository(string reference)
+    {
+        var at = reference.IndexOf('@', StringComparison.Ordinal);
+        var name = at < 0 ? reference : reference[..at];
+        var colon = name.LastIndexOf(':');
+        return colon > name.LastIndexOf('/') ? name[..colon] : name;
     }
 
     /// <summary>

@@ -16,48 +16,6 @@ internal static class SnapshotterProbe
         Marshallers.Create(bytes => bytes, bytes => bytes),
         Marshallers.Create(bytes => bytes, bytes => bytes));
 
-    private static readonly Method<byte[], byte[]> List = new(
-        MethodType.ServerStreaming,
-        "containerd.services.snapshots.v1.Snapshots",
-        "List",
-        Marshallers.Create(bytes => bytes, bytes => bytes),
-        Marshallers.Create(bytes => bytes, bytes => bytes));
-
-    /// <summary>
-    /// How many snapshots <paramref name="snapshotter"/> holds in a namespace, asked through containerd's own
-    /// Snapshots service (containerd serves it for every snapshotter it knows).
-    /// </summary>
-    public static async Task<int> CountSnapshotsAsync(string containerdSocket, string snapshotter, string containerdNamespace, CancellationToken cancellationToken)
-    {
-        using var channel = ContainerdGrpc.CreateChannel(containerdSocket);
-        var invoker = channel.CreateCallInvoker();
-        // ListSnapshotsRequest { snapshotter = 1 }; each response is { repeated Info info = 1 }.
-        var options = new CallOptions(ContainerdGrpc.Namespace(containerdNamespace), DateTime.UtcNow.AddMinutes(1), cancellationToken);
-        using var call = invoker.AsyncServerStreamingCall(List, null, options, Encode(snapshotter, null));
-        var count = 0;
-        try
-        {
-            while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
-            {
-                var input = new CodedInputStream(call.ResponseStream.Current);
-                uint tag;
-                while ((tag = input.ReadTag()) != 0)
-                {
-                    if (WireFormat.GetTagFieldNumber(tag) == 1)
-                    {
-                        count++;
-                    }
-                    input.SkipLastField();
-                }
-            }
-        }
-        catch (RpcException ex)
-        {
-            throw new InstallException($"containerd at {containerdSocket} could not list {snapshotter} snapshots: {ex.Status.StatusCode} {ex.Status.Detail}", ex);
-        }
-        return count;
-    }
-
     /// <summary>Null when the snapshotter answered, else what went wrong.</summary>
     public static async Task<string?> ProbeAsync(string socketPath, string snapshotterName, CancellationToken cancellationToken)
     {
@@ -85,17 +43,14 @@ internal static class SnapshotterProbe
         }
     }
 
-    private static byte[] Encode(string snapshotter, string? key)
+    private static byte[] Encode(string snapshotter, string key)
     {
         using var buffer = new MemoryStream();
         var output = new CodedOutputStream(buffer, leaveOpen: true);
         output.WriteTag(1, WireFormat.WireType.LengthDelimited);
         output.WriteString(snapshotter);
-        if (key is not null)
-        {
-            output.WriteTag(2, WireFormat.WireType.LengthDelimited);
-            output.WriteString(key);
-        }
+        output.WriteTag(2, WireFormat.WireType.LengthDelimited);
+        output.WriteString(key);
         output.Flush();
         return buffer.ToArray();
     }

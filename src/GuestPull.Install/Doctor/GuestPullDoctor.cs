@@ -133,6 +133,7 @@ public static class GuestPullDoctor
                 ? new("containerd.snapshotter", DoctorStatus.Pass, $"runtime handlers {string.Join(", ", handlers)} use the guestpull snapshotter", string.Empty)
                 : new("containerd.snapshotter", DoctorStatus.Fail, $"runtime handler(s) {string.Join(", ", missing)} do not set snapshotter = \"guestpull\"",
                     "guestpull install --runtime-specific sets them; then restart containerd"));
+            CheckRuntimePlatforms(editor, layout, version, handlers, findings);
         }
         else
         {
@@ -149,6 +150,40 @@ public static class GuestPullDoctor
             : new("containerd.runtime", DoctorStatus.Fail,
                 $"runtime handler guestpull is {(runtimeType is null ? "not declared" : "of type " + runtimeType)}",
                 $"declare [{ContainerdConfigPatcher.Header(layout.Runtime("guestpull"))}] runtime_type = \"{ContainerdConfigRequest.DefaultRuntimeType}\" (guestpull install does)"));
+    }
+
+    /// <summary>
+    /// containerd 2.0-2.2 choose the snapshotter of a pod's image pull from the images service's
+    /// <c>runtime_platforms.HANDLER</c> table only: without it CRI pulls into the host's snapshotter and later
+    /// unpacks that host copy for the guest-pull pod. containerd 2.x reading a version 2 file migrates it
+    /// without that table.
+    /// </summary>
+    private static void CheckRuntimePlatforms(
+        TomlDocumentEditor editor, ContainerdConfigLayout layout, ContainerdVersion? version, IReadOnlyList<string> handlers, List<DoctorFinding> findings)
+    {
+        var snapshotter = TomlDocumentEditor.Quote(ContainerdConfigRequest.DefaultSnapshotterName);
+        if (layout.RuntimePlatformsTable is null)
+        {
+            if (version?.IsAtLeast(ContainerdVersion.ConfigVersion3) == true)
+            {
+                findings.Add(new("containerd.runtime-platforms", DoctorStatus.Fail,
+                    $"containerd {version} migrates this version 2 config when it loads it, and the migration leaves out the per-runtime snapshotter at image pull",
+                    "containerd config migrate > new.toml, move it over the config, then guestpull install --runtime-specific"));
+            }
+            return;
+        }
+        if (version?.IsAtLeast(ContainerdVersion.RuntimeSnapshotterAtPull) == true)
+        {
+            return;
+        }
+        var missing = handlers.Where(h => editor.GetValueText(layout.RuntimePlatform(h)!, "snapshotter") != snapshotter).ToList();
+        var who = version is null ? "containerd before 2.3" : $"containerd {version}";
+        findings.Add(missing.Count == 0
+            ? new("containerd.runtime-platforms", DoctorStatus.Pass, $"[{ContainerdConfigPatcher.Header(layout.RuntimePlatformsTable)}] sends the image pulls of {string.Join(", ", handlers)} to guestpull", string.Empty)
+            : new("containerd.runtime-platforms", DoctorStatus.Fail,
+                $"{string.Join(", ", missing.Select(h => $"[{ContainerdConfigPatcher.Header(layout.RuntimePlatform(h)!)}]"))} does not set snapshotter = \"guestpull\": " +
+                $"{who} picks a pod's image pull snapshotter there, so CRI pulls into the host's snapshotter and unpacks that host copy for the guest-pull pod",
+                "guestpull install --runtime-specific writes it (snapshotter = \"guestpull\" in each of those tables); then restart containerd"));
     }
 
     private static async Task CheckSnapshotterAsync(InstallOptions options, List<DoctorFinding> findings, CancellationToken cancellationToken)
@@ -256,44 +291,94 @@ public static class GuestPullDoctor
                 "start containerd (or pass --containerd-address) and run doctor again"));
             return;
         }
-        var other = "overlayfs";
-        if (config is { } c && !options.RuntimeSpecific)
-        {
-            // The snapshotter before GuestPull's: what the install backup (or containerd's default) names.
-            var backup = options.ContainerdConfigBackup;
-            if (File.Exists(backup))
-            {
-                try
-                {
-                    var text = await File.ReadAllTextAsync(backup, cancellationToken).ConfigureAwait(false);
-                    var before = ContainerdConfigPatcher.Open(text, backup).GetValueText(c.Layout.ImageSettingsTable, "snapshotter");
-                    other = before?.Trim('"', '\'') is { Length: > 0 } name && name != ContainerdConfigRequest.DefaultSnapshotterName ? name : other;
-                }
-                catch (InstallException)
-                {
-                    // A damaged backup: fall back to containerd's default.
-                }
-            }
-        }
-        int count;
+        var host = await HostSnapshotterAsync(options, config, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<HostImage> images;
         try
         {
-            count = await SnapshotterProbe.CountSnapshotsAsync(options.ContainerdAddress, other, options.ContainerdNamespace, cancellationToken).ConfigureAwait(false);
+            using var client = new ContainerdClient(options.ContainerdAddress);
+            images = await HostImageScanner.ScanAsync(client, options.ContainerdNamespace, host, cancellationToken).ConfigureAwait(false);
         }
         catch (InstallException ex)
         {
             findings.Add(new("host.images", DoctorStatus.Warn, ex.Message, "check containerd's log"));
             return;
         }
-        if (count == 0)
+        var sandboxImage = SandboxImage(options);
+        string Describe(HostImage image) =>
+            sandboxImage is not null && image.Names.Any(name => HostImagePurger.Matches(name, sandboxImage)) ? image.Name + " (the sandbox image)" : image.Name;
+        string Purge(IEnumerable<HostImage> some) =>
+            $"guestpull install{(options.RuntimeSpecific ? " --runtime-specific" : string.Empty)} --purge-host-images {string.Join(' ', some.Select(image => image.Name))}";
+
+        var unpacked = images.Where(image => image.UnpackedOnHost).ToList();
+        if (unpacked.Count == 0)
         {
-            findings.Add(new("host.images", DoctorStatus.Pass, $"no image unpacked for {other} in namespace {options.ContainerdNamespace}", string.Empty));
+            findings.Add(new("host.images", DoctorStatus.Pass, $"no image unpacked for {host} in namespace {options.ContainerdNamespace}", string.Empty));
+        }
+        else
+        {
+            var message = $"{unpacked.Count} image(s) unpacked on the host for {host} in namespace {options.ContainerdNamespace}: {string.Join(", ", unpacked.Select(Describe))}. " +
+                (options.RuntimeSpecific
+                    ? "CRI treats them as present; a guest-pull pod of one gets a snapshot chain the host unpacked (the snapshotter then pulls in the guest anyway)"
+                    : "CRI treats them as present, so they are not pulled through GuestPull");
+            findings.Add(new("host.images", options.RuntimeSpecific ? DoctorStatus.Warn : DoctorStatus.Fail, message,
+                $"delete them{(options.RuntimeSpecific ? " unless runc pods need them" : " before switching")}: {Purge(unpacked)} (or --purge-all-host-images)"));
+        }
+
+        if (!options.RuntimeSpecific)
+        {
+            // One snapshotter for every pod: every image a CRI pull recorded lacks its layer blobs by design.
             return;
         }
-        var message = $"{count} snapshot(s) of images unpacked for {other} in namespace {options.ContainerdNamespace}: " +
-            "CRI treats those images as present, so they are not pulled in the guest";
-        findings.Add(new("host.images", options.RuntimeSpecific ? DoctorStatus.Warn : DoctorStatus.Fail, message,
-            "delete them before switching: guestpull install --purge-host-images IMAGE... (the pause image too) or --purge-all-host-images; ctr -n k8s.io images ls shows them"));
+        var lacking = images.Where(image => image.LacksLayerBlobs && !image.UnpackedOnHost).ToList();
+        findings.Add(lacking.Count == 0
+            ? new("host.image-blobs", DoctorStatus.Pass, $"every image in namespace {options.ContainerdNamespace} a runc pod could use has its layer blobs", string.Empty)
+            : new("host.image-blobs", DoctorStatus.Warn,
+                $"containerd holds {string.Join(", ", lacking.Select(Describe))} without their layer blobs (a guest-pull pod's pull fetched the layers in the guest): " +
+                $"a runc pod of one finds it present, skips the pull and fails to unpack it into {host} (content digest not found)",
+                $"if a runc pod needs one, delete it so the next pull fetches it whole: {Purge(lacking)}"));
+    }
+
+    /// <summary>The snapshotter that unpacks images on the host: what containerd used before GuestPull (global mode) or still uses for other runtimes.</summary>
+    private static async Task<string> HostSnapshotterAsync(
+        InstallOptions options, (TomlDocumentEditor Editor, ContainerdConfigLayout Layout)? config, CancellationToken cancellationToken)
+    {
+        const string Default = "overlayfs";
+        if (config is not { } c)
+        {
+            return Default;
+        }
+        var editor = c.Editor;
+        if (!options.RuntimeSpecific)
+        {
+            // The snapshotter before GuestPull's: what the install backup (or containerd's default) names.
+            var backup = options.ContainerdConfigBackup;
+            if (!File.Exists(backup))
+            {
+                return Default;
+            }
+            try
+            {
+                editor = ContainerdConfigPatcher.Open(await File.ReadAllTextAsync(backup, cancellationToken).ConfigureAwait(false), backup);
+            }
+            catch (InstallException)
+            {
+                return Default; // A damaged backup: containerd's default.
+            }
+        }
+        var name = editor.GetValueText(c.Layout.ImageSettingsTable, "snapshotter")?.Trim('"', '\'');
+        return name is { Length: > 0 } && name != ContainerdConfigRequest.DefaultSnapshotterName ? name : Default;
+    }
+
+    private static string? SandboxImage(InstallOptions options)
+    {
+        try
+        {
+            return File.Exists(options.ContainerdConfig) ? ContainerdHost.SandboxImage(File.ReadAllText(options.ContainerdConfig), options.ContainerdConfig) : null;
+        }
+        catch (InstallException)
+        {
+            return null;
+        }
     }
 
     private static string? FindOnPath(string name, IEnumerable<string> directories) =>

@@ -17,27 +17,83 @@ internal sealed class RepositorySession
     private readonly RegistryTransport _transport;
     private readonly RegistryCredential? _credential;
     private readonly BearerTokenClient _bearerTokens;
+    private readonly PlainHttpFallback _fallback;
+    private readonly ILogger _logger;
+    private readonly Uri _configuredBase;
+    private readonly Uri _plainBase;
     private readonly SemaphoreSlim _authLock = new(1, 1);
     private volatile string? _authorization;
 
-    public RepositorySession(RegistryTransport transport, RegistryEndpoint endpoint, RegistryCredential? credential, TokenCache tokens, ILogger logger)
+    public RepositorySession(
+        RegistryTransport transport, RegistryEndpoint endpoint, RegistryCredential? credential, TokenCache tokens, PlainHttpFallback fallback, ILogger logger)
     {
         _transport = transport;
         Endpoint = endpoint;
         _credential = credential;
+        _fallback = fallback;
+        _logger = logger;
         _bearerTokens = new BearerTokenClient(transport, endpoint, credential, tokens, logger);
-        BaseUri = new Uri((endpoint.Insecure ? "http://" : "https://") + endpoint.Host + "/v2/" + endpoint.Repository + "/");
+        _plainBase = new Uri("http://" + endpoint.Host + "/v2/" + endpoint.Repository + "/");
+        _configuredBase = endpoint.Insecure ? _plainBase : new Uri("https://" + endpoint.Host + "/v2/" + endpoint.Repository + "/");
     }
 
     public RegistryEndpoint Endpoint { get; }
 
-    /// <summary><c>scheme://host/v2/repository/</c>.</summary>
-    public Uri BaseUri { get; }
+    /// <summary><c>scheme://host/v2/repository/</c>: HTTPS unless the endpoint is insecure or turned out to speak plain HTTP.</summary>
+    public Uri BaseUri => _fallback.SpeaksPlainHttp(Endpoint.Host) ? _plainBase : _configuredBase;
 
-    /// <summary>Sends GET <paramref name="relative"/> (e.g. <c>manifests/latest</c>), authenticating on a 401.</summary>
+    /// <summary>
+    /// Sends GET <paramref name="relative"/> (e.g. <c>manifests/latest</c>), authenticating on a 401. A
+    /// loopback endpoint that may fall back (<see cref="RegistryEndpoint.HttpFallback"/>) and fails the TLS
+    /// handshake is asked again over plain HTTP, and keeps HTTP when it answers there.
+    /// </summary>
     public async Task<HttpResponseMessage> GetAsync(string relative, Action<HttpRequestMessage>? configure, string what, CancellationToken cancellationToken)
     {
-        var uri = new Uri(BaseUri, relative);
+        var baseUri = BaseUri;
+        try
+        {
+            return await GetAsync(baseUri, relative, configure, what, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RegistryException ex) when (baseUri == _configuredBase && baseUri.Scheme == Uri.UriSchemeHttps && IsTlsFailure(ex) && _fallback.Allows(Endpoint))
+        {
+            if (await _fallback.PresentsCertificateAsync(Endpoint.Host, cancellationToken).ConfigureAwait(false) ||
+                !await AnswersPlainHttpAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw;
+            }
+
+            _fallback.Remember(Endpoint.Host);
+            _logger.LogInformation("{Host} is a loopback registry that speaks plain HTTP, not TLS: using http:// for it", Endpoint.Host);
+            return await GetAsync(_plainBase, relative, configure, what, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static bool IsTlsFailure(RegistryException ex) =>
+        ex.InnerException is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError };
+
+    /// <summary>
+    /// Whether the registry answers the API's base <c>GET /v2/</c> over plain HTTP with any HTTP response
+    /// (200, or 401 when it wants credentials): with no certificate in its TLS handshake, proof that it
+    /// speaks HTTP where TLS failed.
+    /// </summary>
+    private async Task<bool> AnswersPlainHttpAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _transport.SendAsync(
+                new Uri(_plainBase, "/v2/"), (target, _) => new HttpRequestMessage(HttpMethod.Get, target), $"probe {Endpoint.Host} over plain HTTP", cancellationToken)
+                .ConfigureAwait(false);
+            return true;
+        }
+        catch (RegistryException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<HttpResponseMessage> GetAsync(Uri baseUri, string relative, Action<HttpRequestMessage>? configure, string what, CancellationToken cancellationToken)
+    {
+        var uri = new Uri(baseUri, relative);
         var authenticated = false;
         while (true)
         {

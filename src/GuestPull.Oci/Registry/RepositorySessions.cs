@@ -16,6 +16,7 @@ internal sealed class RepositorySessions
     private readonly RegistryClientOptions _options;
     private readonly RegistryTransport _transport;
     private readonly TokenCache _tokens;
+    private readonly PlainHttpFallback _fallback;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<(string Host, string Repository, bool Insecure), RepositorySession> _sessions = new();
 
@@ -25,6 +26,7 @@ internal sealed class RepositorySessions
         _transport = transport;
         _logger = logger;
         _tokens = new TokenCache(options.TimeProvider);
+        _fallback = new PlainHttpFallback(options);
     }
 
     /// <summary>The session for <paramref name="endpoint"/>, one of the sources registries.conf gives for <paramref name="reference"/>.</summary>
@@ -32,7 +34,7 @@ internal sealed class RepositorySessions
         _sessions.GetOrAdd((endpoint.Host, endpoint.Repository, endpoint.Insecure), key =>
         {
             var credential = FindCredential(key.Host, key.Repository, reference);
-            return new RepositorySession(_transport, endpoint, credential, _tokens, _logger);
+            return new RepositorySession(_transport, endpoint, credential, _tokens, _fallback, _logger);
         });
 
     private RegistryCredential? FindCredential(string host, string repository, ImageReference reference)

@@ -72,6 +72,29 @@ public sealed class GuestPullDoctorTests : IDisposable
     }
 
     [Fact]
+    public async Task RuntimeSpecificOnAVersion3Config_ChecksEachHandlersRuntimePlatform()
+    {
+        var options = Options() with { RuntimeSpecific = true };
+        var patch = ContainerdConfigPatcher.Apply(TestFiles.ReadTestData("containerd-2.1.9-default.toml"), options.ContainerdConfig,
+            new ContainerdConfigRequest { SnapshotterAddress = options.SnapshotterAddress, RuntimeSpecific = true });
+        await File.WriteAllTextAsync(options.ContainerdConfig, patch.Text);
+        var installed = await GuestPullDoctor.RunAsync(options, CancellationToken.None);
+        Assert.True(installed.Find("containerd.runtime-platforms")?.Status == DoctorStatus.Pass, installed.Find("containerd.runtime-platforms")?.ToString());
+
+        // What install --runtime-specific wrote before issue 14: the runtime's snapshotter only.
+        var platform = "[plugins.\"io.containerd.cri.v1.images\".runtime_platforms.guestpull]";
+        Assert.Contains(platform, patch.Text, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(options.ContainerdConfig, patch.Text.Replace(platform, "[plugins.\"io.containerd.cri.v1.images\".runtime_platforms.other]", StringComparison.Ordinal));
+        var broken = await GuestPullDoctor.RunAsync(options, CancellationToken.None);
+
+        var finding = broken.Find("containerd.runtime-platforms");
+        Assert.True(finding?.Status == DoctorStatus.Fail, finding?.ToString());
+        Assert.Contains("runtime_platforms.guestpull", finding!.Message, StringComparison.Ordinal);
+        Assert.Contains("--runtime-specific", finding.Fix, StringComparison.Ordinal);
+        Assert.Equal(DoctorStatus.Pass, broken.Find("containerd.snapshotter")?.Status);
+    }
+
+    [Fact]
     public async Task SnapshotterSocketPassesWhileTheSnapshotterServesAndFailsAfter()
     {
         var options = await WriteInstalledConfigAsync();

@@ -31,7 +31,12 @@ public sealed class HostImagePurgeTests : IClassFixture<BusyboxImageFixture>
         var options = new InstallOptions { ContainerdAddress = containerd.GrpcAddress, ContainerdConfig = "/nonexistent/config.toml" };
 
         var before = await GuestPullDoctor.RunAsync(options, timeout.Token);
-        Assert.Equal(DoctorStatus.Fail, before.Find("host.images")?.Status);
+        var finding = before.Find("host.images");
+        Assert.True(finding?.Status == DoctorStatus.Fail, finding?.ToString());
+        Assert.Contains("3 image(s)", finding!.Message, StringComparison.Ordinal);
+        Assert.All(names, name => Assert.Contains(name, finding.Message, StringComparison.Ordinal));
+        Assert.Contains("guestpull install --purge-host-images " + string.Join(' ', names.Order(StringComparer.Ordinal)), finding.Fix, StringComparison.Ordinal);
+        Assert.DoesNotContain("default", finding.Message, StringComparison.Ordinal);
 
         using var client = new ContainerdClient(containerd.GrpcAddress);
         var deleted = await HostImagePurger.PurgeAsync(client, "k8s.io", [names[0], names[2], $"{registry.Host}/purge/absent:1"], timeout.Token);
@@ -39,6 +44,9 @@ public sealed class HostImagePurgeTests : IClassFixture<BusyboxImageFixture>
         Assert.Equal([names[0], names[2]], deleted);
         Assert.Equal([names[1]], await client.ListImagesAsync("k8s.io", timeout.Token));
         Assert.Equal([names[0]], await client.ListImagesAsync("default", timeout.Token));
+        var between = (await GuestPullDoctor.RunAsync(options, timeout.Token)).Find("host.images");
+        Assert.Contains("1 image(s)", between!.Message, StringComparison.Ordinal);
+        Assert.EndsWith("--purge-host-images " + names[1] + " (or --purge-all-host-images)", between.Fix, StringComparison.Ordinal);
 
         await HostImagePurger.PurgeAsync(client, "k8s.io", null, timeout.Token);
         Assert.Empty(await client.ListImagesAsync("k8s.io", timeout.Token));

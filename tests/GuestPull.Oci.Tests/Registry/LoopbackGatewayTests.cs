@@ -205,7 +205,7 @@ public sealed class LoopbackGatewayTests : IAsyncLifetime
         return new TinyHttpServer.Response(200, manifest, new Dictionary<string, string> { ["Content-Type"] = "application/vnd.oci.image.manifest.v1+json" });
     }
 
-    private static (X509Certificate2 Authority, X509Certificate2 Leaf) CreateCertificates(string dnsName)
+    internal static (X509Certificate2 Authority, X509Certificate2 Leaf) CreateCertificates(string dnsName)
     {
         using var authorityKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var authorityRequest = new CertificateRequest("CN=GuestPull test CA", authorityKey, HashAlgorithmName.SHA256);

@@ -87,7 +87,16 @@ internal sealed class TinyHttpServer : IAsyncDisposable
 
                 await using (stream)
                 {
-                    var request = await ReadHeadAsync(stream);
+                    var first = await ReadFirstByteAsync(stream);
+                    if (_certificate is null && first == 0x16)
+                    {
+                        // What an HTTP server does with a TLS ClientHello: it cannot parse a request line, answers 400 and hangs up.
+                        Interlocked.Increment(ref _tlsHandshakes);
+                        await stream.WriteAsync("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"u8.ToArray(), _stop.Token);
+                        return;
+                    }
+
+                    var request = await ReadHeadAsync(stream, first);
                     Requests.Enqueue(request);
                     var response = _respond(request);
                     var body = Encoding.UTF8.GetBytes(response.Body);
@@ -108,9 +117,26 @@ internal sealed class TinyHttpServer : IAsyncDisposable
         }
     }
 
-    private async Task<Request> ReadHeadAsync(Stream stream)
+    private int _tlsHandshakes;
+
+    /// How many TLS handshakes a plain-HTTP server was sent (each answered 400).
+    public int TlsHandshakes => Volatile.Read(ref _tlsHandshakes);
+
+    // The first byte tells a TLS handshake record (0x16) from an HTTP request line: no method starts with it.
+    private async Task<byte> ReadFirstByteAsync(Stream stream)
     {
-        var head = new List<byte>();
+        var one = new byte[1];
+        if (await stream.ReadAsync(one, _stop.Token) == 0)
+        {
+            throw new IOException("the client closed the connection before sending anything");
+        }
+
+        return one[0];
+    }
+
+    private async Task<Request> ReadHeadAsync(Stream stream, byte first)
+    {
+        var head = new List<byte> { first };
         var one = new byte[1];
         while (head.Count < 4 || !(head[^4] == '\r' && head[^3] == '\n' && head[^2] == '\r' && head[^1] == '\n'))
         {

@@ -140,7 +140,7 @@ public sealed class RegistriesConfiguration
 
         if (rule is null)
         {
-            return new RegistryResolution([Endpoint(registryHost, repository, insecure: false, isMirror: false)], null, null);
+            return new RegistryResolution([Endpoint(registryHost, repository, insecure: null, isMirror: false)], null, null);
         }
 
         if (rule.Blocked)
@@ -220,7 +220,7 @@ public sealed class RegistriesConfiguration
             search, shortNameMode, rules, warnings, files.Select(f => f.Name).ToArray(), new HashSet<string>(StringComparer.OrdinalIgnoreCase));
     }
 
-    private RegistryEndpoint Relocate(RegistryRule rule, string location, string remainder, string reference, bool insecure, bool isMirror)
+    private RegistryEndpoint Relocate(RegistryRule rule, string location, string remainder, string reference, bool? insecure, bool isMirror)
     {
         var target = location + remainder;
         var slash = target.IndexOf('/', StringComparison.Ordinal);
@@ -232,10 +232,46 @@ public sealed class RegistriesConfiguration
         return Endpoint(target[..slash], target[(slash + 1)..], insecure, isMirror);
     }
 
-    private RegistryEndpoint Endpoint(string host, string repository, bool insecure, bool isMirror)
+    private RegistryEndpoint Endpoint(string host, string repository, bool? insecure, bool isMirror)
     {
         var apiHost = string.Equals(host, DockerHubNames.Registry, StringComparison.OrdinalIgnoreCase) ? DockerHubNames.ApiHost : host;
-        insecure |= _insecureHosts.Contains(host) || _insecureHosts.Contains(apiHost);
-        return new RegistryEndpoint(apiHost, repository, insecure, isMirror);
+        var plainHttp = insecure == true || _insecureHosts.Contains(host) || _insecureHosts.Contains(apiHost);
+        // Only when nothing said which scheme: an explicit insecure = false keeps a loopback registry on HTTPS.
+        var fallback = !plainHttp && insecure is null && IsLoopbackOffTheTlsPort(apiHost);
+        return new RegistryEndpoint(apiHost, repository, plainHttp, isMirror, fallback);
+    }
+
+    /// <summary>
+    /// A loopback <c>host:port</c> whose port leaves the scheme open. Without a port, or on 443, the
+    /// registry can only mean HTTPS (plain HTTP would be port 80, another server), as containerd decides.
+    /// </summary>
+    internal static bool IsLoopbackOffTheTlsPort(string hostPort)
+    {
+        string host;
+        string port;
+        if (hostPort.StartsWith('['))
+        {
+            var close = hostPort.IndexOf(']', StringComparison.Ordinal);
+            if (close < 0 || close + 1 >= hostPort.Length || hostPort[close + 1] != ':')
+            {
+                return false;
+            }
+
+            host = hostPort[..(close + 1)];
+            port = hostPort[(close + 2)..];
+        }
+        else
+        {
+            var colon = hostPort.IndexOf(':', StringComparison.Ordinal);
+            if (colon < 0 || colon != hostPort.LastIndexOf(':'))
+            {
+                return false;
+            }
+
+            host = hostPort[..colon];
+            port = hostPort[(colon + 1)..];
+        }
+
+        return port.Length > 0 && port != "443" && LoopbackDialer.IsLoopbackHost(host);
     }
 }

@@ -97,7 +97,7 @@ internal static class RegistriesFileParser
     {
         string? prefix = null;
         string? location = null;
-        var insecure = false;
+        bool? insecure = null;
         var blocked = false;
         var mirrorByDigestOnly = false;
         IReadOnlyList<TomlSection> mirrorTables = [];
@@ -153,7 +153,7 @@ internal static class RegistriesFileParser
     private static RegistryMirror ParseMirror(TomlSection table, bool mirrorByDigestOnly, List<string> warnings)
     {
         string? location = null;
-        var insecure = false;
+        bool? insecure = null;
         PullFromMirror? pullFrom = null;
 
         foreach (var key in table.Keys)

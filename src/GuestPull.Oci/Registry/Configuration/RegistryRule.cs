@@ -3,7 +3,7 @@ namespace GuestPull.Oci.Registry.Configuration;
 /// <summary>One <c>[[registry]]</c> table, validated.</summary>
 /// <param name="Prefix">The references it applies to: <c>host[:port][/path]</c> or <c>*.domain</c>.</param>
 /// <param name="Location">Where those references are pulled from; <see langword="null"/> only for a wildcard prefix without one (pull from the original host).</param>
-/// <param name="Insecure">Plain HTTP or unverified TLS allowed for the location.</param>
+/// <param name="Insecure">Plain HTTP or unverified TLS allowed for the location; <see langword="null"/> when the table does not say.</param>
 /// <param name="Blocked">Pulls matching the prefix are refused.</param>
 /// <param name="Mirrors">Mirrors in the order they are tried.</param>
 /// <param name="SourceName">The file that defined the rule.</param>
@@ -11,7 +11,7 @@ namespace GuestPull.Oci.Registry.Configuration;
 internal sealed record RegistryRule(
     string Prefix,
     string? Location,
-    bool Insecure,
+    bool? Insecure,
     bool Blocked,
     IReadOnlyList<RegistryMirror> Mirrors,
     string SourceName,

@@ -11,7 +11,7 @@ public sealed class RegistriesConfigurationResolveTests
     {
         var resolution = RegistriesConfiguration.Empty.Resolve("localhost:5000", "team/app", byDigest: false);
 
-        Assert.Equal(new RegistryEndpoint("localhost:5000", "team/app", false, false), Assert.Single(resolution.Endpoints));
+        Assert.Equal(new RegistryEndpoint("localhost:5000", "team/app", false, false, HttpFallback: true), Assert.Single(resolution.Endpoints));
         Assert.Null(resolution.MatchedPrefix);
         Assert.Null(resolution.SourceName);
     }
@@ -233,6 +233,57 @@ public sealed class RegistriesConfigurationResolveTests
         Assert.True(insecure.Resolve("docker.io", "library/a", false).Primary.Insecure);
         Assert.True(insecure.WithInsecureRegistries(["other"]).Resolve("localhost:5000", "a", false).Primary.Insecure);
         Assert.All(config.Resolve("example.com", "a", false).Endpoints, e => Assert.False(e.Insecure));
+    }
+
+    [Theory]
+    [InlineData("localhost:5000", true)]
+    [InlineData("LOCALHOST:80", true)]
+    [InlineData("127.0.0.1:5000", true)]
+    [InlineData("127.8.9.10:5000", true)]
+    [InlineData("[::1]:5000", true)]
+    [InlineData("localhost", false)]
+    [InlineData("localhost:443", false)]
+    [InlineData("127.0.0.1", false)]
+    [InlineData("[::1]", false)]
+    [InlineData("10.0.2.2:5000", false)]
+    [InlineData("registry.local:5000", false)]
+    [InlineData("localhost.example.com:5000", false)]
+    [InlineData("[::2]:5000", false)]
+    public void OnlyALoopbackRegistryOffPort443_MayFallBackToPlainHttp(string host, bool fallback)
+    {
+        var endpoint = RegistriesConfiguration.Empty.Resolve(host, "app", byDigest: false).Primary;
+
+        Assert.Equal(fallback, endpoint.HttpFallback);
+        Assert.False(endpoint.Insecure);
+    }
+
+    [Fact]
+    public void AnExplicitInsecureSetting_DecidesTheSchemeWithoutFallback()
+    {
+        var config = Parse("""
+            [[registry]]
+            location = "localhost:5000"
+            insecure = false
+            [[registry]]
+            location = "localhost:5001"
+            insecure = true
+            [[registry]]
+            location = "localhost:5002"
+            [[registry]]
+            prefix = "example.com"
+            location = "127.0.0.1:5003/team"
+            [[registry.mirror]]
+            location = "127.0.0.1:5004"
+            insecure = false
+            """);
+
+        Assert.Equal((false, false), Scheme(config.Resolve("localhost:5000", "a", false).Primary));
+        Assert.Equal((true, false), Scheme(config.Resolve("localhost:5001", "a", false).Primary));
+        Assert.Equal((false, true), Scheme(config.Resolve("localhost:5002", "a", false).Primary));
+        Assert.Equal([(false, false), (false, true)], config.Resolve("example.com", "a", false).Endpoints.Select(Scheme));
+        Assert.Equal((true, false), Scheme(config.WithInsecureRegistries(["localhost:5002"]).Resolve("localhost:5002", "a", false).Primary));
+
+        static (bool Insecure, bool HttpFallback) Scheme(RegistryEndpoint endpoint) => (endpoint.Insecure, endpoint.HttpFallback);
     }
 
     [Theory]
