@@ -1,9 +1,9 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using GuestPull.Agent.Storage;
 using GuestPull.Api.Cdh;
 using GuestPull.Images.Bundles;
 using GuestPull.Images.Signatures;
-using GuestPull.Images.Spec;
 using GuestPull.Images.Store;
 using GuestPull.Linux;
 using GuestPull.Oci.Model;
@@ -48,14 +48,22 @@ internal sealed partial class CdhImageService : IAsyncDisposable
         var scratch = Path.Combine(settings.WorkDir, "cdh");
         Directory.CreateDirectory(scratch, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         ApplyProxy(settings);
-        var registry = new RegistryClient(
-            new RegistryClientOptions
-            {
-                Registries = Registries(settings),
-                AuthFile = Load("authenticated_registry_credentials_uri", settings.CredentialsFile, AuthFile.Load) ?? AuthFile.Empty,
-                CaFile = ExtraRoots(settings, scratch),
-            },
-            logging.CreateLogger<RegistryClient>());
+        var options = new RegistryClientOptions
+        {
+            Registries = Registries(settings),
+            AuthFile = Load("authenticated_registry_credentials_uri", settings.CredentialsFile, AuthFile.Load) ?? AuthFile.Empty,
+            CaFile = ExtraRoots(settings, scratch),
+        };
+        RegistryClient registry;
+        try
+        {
+            registry = new RegistryClient(options, logging.CreateLogger<RegistryClient>());
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new AgentConfigurationException($"[image] extra_root_certificates: {ex.Message}", ex);
+        }
+
         PolicyEvaluator? policy = null;
         LayerStore? store = null;
         try
@@ -101,9 +109,9 @@ internal sealed partial class CdhImageService : IAsyncDisposable
             ?? throw new TtrpcException(TtrpcStatusCode.Internal, $"image \"{request.ImageUrl}\" was pulled but the layer store has no record of it");
         try
         {
-            await _bundles.CreateAsync(bundle, image.LayerDirectories, rootfs => RuntimeSpecBuilder.Build(image.Config, rootfs), BundleMode.Overlay, cancellationToken).ConfigureAwait(false);
+            await _bundles.CreateAsync(bundle, image.LayerDirectories, rootfs => Spec(image.Config, rootfs), BundleMode.Overlay, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NativeCallException or RuntimeSpecException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NativeCallException)
         {
             throw new TtrpcException(TtrpcStatusCode.Internal, $"image \"{request.ImageUrl}\" was pulled but its bundle {bundle} could not be made: {ex.Message}", details: null, innerException: ex);
         }
@@ -116,6 +124,14 @@ internal sealed partial class CdhImageService : IAsyncDisposable
     {
         _images.Dispose();
         await _store.DisposeAsync().ConfigureAwait(false);
+    }
+
+    // kata-agent writes the config.json it runs over this one; this one is the image's own process
+    // (args, env, cwd) for any other caller, made as the agent makes its bundles' (NativeAOT-safe).
+    private static JsonObject Spec(ImageConfig config, string rootfs)
+    {
+        var spec = new JsonObject { ["ociVersion"] = "1.1.0", ["process"] = new JsonObject(), ["root"] = new JsonObject { ["path"] = rootfs } };
+        return (config.Entrypoint?.Count ?? 0) + (config.Cmd?.Count ?? 0) > 0 ? SpecMerger.ForImage(spec, config, rootfs) : spec;
     }
 
     // kata-agent names /run/kata-containers/<container id>, made empty before the call. Any absolute
