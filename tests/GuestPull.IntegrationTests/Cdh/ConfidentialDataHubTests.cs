@@ -60,7 +60,10 @@ public sealed class ConfidentialDataHubTests(CdhImagesFixture images) : IClassFi
     public async Task ATamperedLayer_IsAnErrorNamingItsDigest_AndNoRootfsIsMounted()
     {
         using var work = TempDirectory.Create("cdh-tampered");
-        await using var cdh = await CdhProcess.StartAsync(work, "[image]\n" + InsecureRegistryConfig, Timeout);
+        // The registry configuration from a file:// URI this time (image-rs's registry_configuration_uri).
+        var registries = work.Combine("registries.conf");
+        await File.WriteAllTextAsync(registries, InsecureRegistryConfig.Replace("image.registry_config.", string.Empty, StringComparison.Ordinal).Replace("[image.registry_config]", string.Empty, StringComparison.Ordinal));
+        await using var cdh = await CdhProcess.StartAsync(work, $"[image]\nregistry_configuration_uri = \"file://{registries}\"\n", Timeout);
         const string Bundle = CdhProcess.KataRun + "/c-tampered";
 
         var error = await Assert.ThrowsAsync<TtrpcException>(() => cdh.PullAsync(images.Ref(CdhImagesFixture.Tampered), Bundle, Timeout));
