@@ -17,6 +17,10 @@ dotnet publish src/GuestPull.Cli/GuestPull.Cli.csproj -c "$configuration" --nolo
 dotnet publish src/GuestPull.Agent.Host/GuestPull.Agent.Host.csproj -c "$configuration" --nologo -v quiet -clp:ErrorsOnly \
   -o artifacts/agent-publish -r "${rid:-linux-x64}"
 install -m 0755 artifacts/agent-publish/guestpull-agent artifacts/bin/guestpull-agent
+# kata-agent (3.18 and later) pulls images through /usr/local/bin/confidential-data-hub; the agent
+# executable serves that API when run under this name (docs/kata.md). A symlink, not a script: a Kata
+# guest image need not have a shell.
+ln -sfn guestpull-agent artifacts/bin/confidential-data-hub
 # containerd finds a runtime's shim by name (containerd-shim-<name>-v2 for io.containerd.<name>.v2) on
 # PATH; the launcher is that name for `guestpull shim`, resolving its own directory through symlinks.
 cat > artifacts/bin/containerd-shim-guestpull-v2 <<'LAUNCHER'
@@ -32,7 +36,7 @@ cat > artifacts/bin/nydus-overlayfs <<'LAUNCHER'
 exec "$(dirname "$(readlink -f "$0")")/guestpull" mount-helper "$@"
 LAUNCHER
 chmod 0755 artifacts/bin/containerd-shim-guestpull-v2 artifacts/bin/nydus-overlayfs
-echo "built: $(pwd)/artifacts/bin/guestpull, guestpull-agent, containerd-shim-guestpull-v2, nydus-overlayfs"
+echo "built: $(pwd)/artifacts/bin/guestpull, guestpull-agent, confidential-data-hub, containerd-shim-guestpull-v2, nydus-overlayfs"
 # The sandbox VM's guest image (Debian's kernel, an initramfs around guestpull-agent and runc) into
 # artifacts/bin/guest/; the kernel package is cached, so only the first build downloads it (docs/guest.md).
 scripts/build-guest.sh

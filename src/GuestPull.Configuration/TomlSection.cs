@@ -189,6 +189,12 @@ public sealed class TomlSection
     /// <param name="value">The value; null reads as <c>nothing</c>.</param>
     public static string Describe(object? value) => TomlText.Describe(value);
 
+    /// <summary>
+    /// The table written back as TOML text, for a table that embeds another tool's whole file (e.g. a
+    /// registries.conf given inline), which that tool's own parser then reads.
+    /// </summary>
+    public string ToText() => Tomlyn.TomlSerializer.Serialize(_table, TomlModelContext.Default.TomlTable);
+
     internal static TomlSection Root(TomlTable table, string file) => new(table, file, string.Empty, string.Empty, inArray: false);
 
     private string ChildPath(string key) => _tomlPath.Length == 0 ? TomlText.Key(key) : _tomlPath + "." + TomlText.Key(key);

@@ -180,4 +180,26 @@ public sealed class TomlSectionTests
         Assert.True(root.ContainsKey("n"));
         Assert.False(root.ContainsKey("m"));
     }
+
+    [Fact]
+    public void ASubTableWrittenBackAsText_ReadsTheSame()
+    {
+        var embedded = Parse("""
+            [outer.inner]
+            names = ["a", "b:5000"]
+            flag = true
+            [[outer.inner.rule]]
+            prefix = "x.io/ns"
+            [[outer.inner.rule.mirror]]
+            location = "m.io"
+            """).GetTable("outer").GetTable("inner");
+
+        var reread = Parse(embedded.ToText());
+
+        Assert.Equal(["a", "b:5000"], reread.GetStringArray("names"));
+        Assert.True(reread.GetBoolean("flag"));
+        var rule = Assert.Single(reread.GetTables("rule"));
+        Assert.Equal("x.io/ns", rule.GetString("prefix"));
+        Assert.Equal("m.io", Assert.Single(rule.GetTables("mirror")).GetString("location"));
+    }
 }
