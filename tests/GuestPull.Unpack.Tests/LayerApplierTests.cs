@@ -53,8 +53,8 @@ public sealed class LayerApplierTests
         Assert.Equal(1_300_000_000, Mtime(test.InRoot("etc/localtime")));
         Assert.Equal(1_500_000_000, Mtime(test.InRoot("etc")));
 
-        // The "./" entry is ignored: the root keeps its own mode.
-        Assert.Equal(0x1EDu, FileSystemCalls.Stat(FileSystemCalls.Open(test.Root, OpenFlags.Path)).Permissions);
+        // The "./" entry gives the root its mode.
+        Assert.Equal(0x1C0u, TreeSnapshot.Describe(test.Root).Permissions);
 
         Assert.Equal((3L, 2L, 1L, 1L, 3L), (result.Files, result.Directories, result.SymbolicLinks, result.HardLinks, result.SpecialFiles));
         Assert.Equal(42, result.Bytes);

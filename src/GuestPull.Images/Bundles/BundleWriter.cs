@@ -18,6 +18,9 @@ public sealed partial class BundleWriter
     public const string MarkerFileName = ".guestpull-bundle";
 
     private const UnixFileMode PrivateDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary>The rootfs root's mode when no layer has a <c>./</c> entry (0755, as containerd and umoci make it).</summary>
+    private const uint RootfsRootMode = 0x1ED;
     private static readonly TimeSpan BusyRetryDelay = TimeSpan.FromMilliseconds(100);
     private static readonly JsonSerializerOptions SpecJson = new() { WriteIndented = true };
 
@@ -248,15 +251,7 @@ public sealed partial class BundleWriter
         Directory.CreateDirectory(upper, PrivateDirectoryMode);
         Directory.CreateDirectory(work, PrivateDirectoryMode);
 
-        // The merged root shows the upper directory's attributes; give it the top layer's, as flattening does.
-        using (var top = FileSystemCalls.Open(layers[^1], OpenFlags.ReadOnly | OpenFlags.Directory))
-        using (var upperDescriptor = FileSystemCalls.Open(upper, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NoFollow))
-        {
-            var status = FileSystemCalls.Stat(top);
-            FileSystemCalls.ChangeOwner(upperDescriptor, status.Uid, status.Gid);
-            FileSystemCalls.ChangeMode(upperDescriptor, status.Permissions);
-        }
-
+        PrepareRoot(layers, upper);
         PrepareImplicitDirectories(layers, upper);
         var errno = Mounts.TryMount("overlay", bundle.RootfsPath, "overlay", 0, options);
         if (errno == 0)
@@ -277,7 +272,11 @@ public sealed partial class BundleWriter
 
     private void Flatten(string rootfs, List<string> layers, CancellationToken cancellationToken)
     {
+        // The bundle directory around it stays private; the root itself starts as 0755 root and takes
+        // the attributes of every layer with a ./ entry on the way up.
         using var root = FileSystemCalls.Open(rootfs, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NoFollow);
+        FileSystemCalls.ChangeOwner(root, 0, 0);
+        FileSystemCalls.ChangeMode(root, RootfsRootMode);
         foreach (var layer in layers)
         {
             LayerFlattener.Apply(layer, root, warning => LogFlattenWarning(_logger, layer, warning), cancellationToken);

@@ -205,7 +205,7 @@ public sealed class ImagePuller
                 throw new ContentVerificationException($"layer {layer.Digest} of {reference}: DiffID mismatch: the image config says {diffId}, the uncompressed content hashes to {result.DiffId}");
             }
 
-            if (!ImplicitDirectoryMarker.Write(temp, result.ImplicitDirectories))
+            if (!ImplicitDirectoryMarker.Write(temp, result))
             {
                 _logger.LogWarning("layer {Digest}: {Count} parent directories without entries; only the first fit the record, the rest keep default attributes in bundles", layer.Digest, result.ImplicitDirectories.Count);
             }

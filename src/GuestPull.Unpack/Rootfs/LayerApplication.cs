@@ -12,6 +12,7 @@ internal sealed class LayerApplication : IDisposable
     private readonly List<(string Path, UnixTimestamp Time)> _directoryTimes = [];
     private readonly HashSet<string> _skippedDevices = new(StringComparer.Ordinal);
     private readonly LayerApplyResult _result = new();
+    private UnixTimestamp? _rootTime;
 
     public LayerApplication(string rootDirectory, LayerApplyOptions options)
     {
@@ -44,6 +45,17 @@ internal sealed class LayerApplication : IDisposable
             _writer.SetDirectoryTimes(path, time);
         }
 
+        if (_rootTime is { } rootTime)
+        {
+            _writer.SetRootTimes(rootTime);
+        }
+        else if (OverlayForm)
+        {
+            // The layer's own directory stands for a root the layer says nothing about: give it the
+            // attributes of an implicit parent, not whatever the caller created it with.
+            _writer.ResetRootDirectory();
+        }
+
         if (_options.DrainTrailingData)
         {
             await reader.DrainAsync(cancellationToken).ConfigureAwait(false);
@@ -60,14 +72,16 @@ internal sealed class LayerApplication : IDisposable
         var path = EntryPath.Normalize(entry.Name);
         if (path.IsRoot)
         {
-            // Like containerd, an entry for the root directory itself is ignored: the root is the
-            // caller's directory, and a layer may never replace it or change its type.
-            if (entry.Type == TarEntryType.Directory)
+            // A layer may never replace the root or change its type; a directory entry for it gives
+            // it its owner, mode and xattrs (as umoci and Docker do: an image whose user is not root
+            // needs a root it can search).
+            if (entry.Type != TarEntryType.Directory)
             {
-                return;
+                throw new InvalidLayerException($"entry '{entry.Name}' ({entry.Type}) would replace the root directory");
             }
 
-            throw new InvalidLayerException($"entry '{entry.Name}' ({entry.Type}) would replace the root directory");
+            ApplyRootEntry(entry);
+            return;
         }
 
         if (!CheckParentNames(path))
@@ -121,6 +135,23 @@ internal sealed class LayerApplication : IDisposable
 
                 break;
         }
+    }
+
+    private void ApplyRootEntry(TarEntry entry)
+    {
+        if (_rootTime is not null)
+        {
+            throw new InvalidLayerException($"layer has two entries for the root directory ('{entry.Name}')");
+        }
+
+        foreach (var attribute in entry.ExtendedAttributes)
+        {
+            ExtendedAttributePolicy.EnsureAllowed(attribute.Key, "/");
+        }
+
+        _writer.WriteRootDirectory(entry);
+        _rootTime = new UnixTimestamp(entry.ModificationSeconds, entry.ModificationNanoseconds);
+        _result.HasRootEntry = true;
     }
 
     private void ApplyHardLink(EntryPath path, TarEntry entry)
