@@ -322,7 +322,7 @@ public sealed class HostileLayerTests
         }
 
         blob.Position = 0;
-        await Assert.ThrowsAsync<LayerLimitExceededException>(
+        await Assert.ThrowsAsync<LayerTooLargeException>(
             () => LayerApplier.ApplyCompressedAsync(blob, LayerMediaTypes.OciTarGzip, test.Root, new LayerApplyOptions { MaxLayerSize = 4L << 20 }));
         test.AssertOutsideUntouched();
     }
