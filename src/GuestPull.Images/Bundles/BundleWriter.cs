@@ -241,7 +241,10 @@ public sealed partial class BundleWriter
             }
         }
 
-        var options = "lowerdir=" + string.Join(':', Enumerable.Reverse(layers)) + ",upperdir=" + upper + ",workdir=" + work;
+        // overlayfs ignores the opaque attribute on a lower layer's root, where flattening (and umoci)
+        // drop everything below: the layers under the upper-most opaque root are left out of the mount.
+        var visible = layers.FindLastIndex(HasOpaqueRoot) is var opaque and > 0 ? layers[opaque..] : layers;
+        var options = "lowerdir=" + string.Join(':', Enumerable.Reverse(visible)) + ",upperdir=" + upper + ",workdir=" + work;
         if (Encoding.UTF8.GetByteCount(options) > Mounts.MaxDataLength)
         {
             LogOverlayFallback(_logger, bundle.Directory, $"the mount options for {layers.Count} layers exceed one page");
@@ -251,8 +254,10 @@ public sealed partial class BundleWriter
         Directory.CreateDirectory(upper, PrivateDirectoryMode);
         Directory.CreateDirectory(work, PrivateDirectoryMode);
 
+        // The root's own attributes still come from every layer: an opaque marker hides content only.
         PrepareRoot(layers, upper);
-        PrepareImplicitDirectories(layers, upper);
+        PrepareImplicitDirectories(visible, upper);
+        PrepareWhiteoutDirectories(visible, upper, bundle.RootfsPath);
         var errno = Mounts.TryMount("overlay", bundle.RootfsPath, "overlay", 0, options);
         if (errno == 0)
         {
@@ -269,6 +274,9 @@ public sealed partial class BundleWriter
 
         throw new NativeCallException(errno, "mount", "overlay", bundle.RootfsPath);
     }
+
+    private static bool HasOpaqueRoot(string layer)
+        => ExtendedAttributes.Get(layer, "trusted.overlay.opaque") is [(byte)'y'];
 
     private void Flatten(string rootfs, List<string> layers, CancellationToken cancellationToken)
     {

@@ -14,6 +14,11 @@ internal sealed class LayerApplication : IDisposable
     private readonly LayerApplyResult _result = new();
     private UnixTimestamp? _rootTime;
 
+    // Overlay form: directories this layer made opaque ("" is the root). A whiteout below one hides
+    // nothing (the opaque directory already hides every lower name), and overlayfs would list it
+    // as a 0:0 character device, since it only filters whiteouts out of directories it merges.
+    private readonly HashSet<string> _opaqueDirectories = new(StringComparer.Ordinal);
+
     public LayerApplication(string rootDirectory, LayerApplyOptions options)
     {
         _options = options;
@@ -106,7 +111,13 @@ internal sealed class LayerApplication : IDisposable
         {
             case TarEntryType.Directory:
                 // In overlay form a directory that replaces this layer's own whiteout must hide the lower one.
-                _writer.WriteDirectory(path, entry, makeOpaque: OverlayForm && previous == PathState.Whiteout);
+                var makeOpaque = OverlayForm && previous == PathState.Whiteout;
+                _writer.WriteDirectory(path, entry, makeOpaque);
+                if (makeOpaque)
+                {
+                    MarkOpaque(path.Full);
+                }
+
                 _directoryTimes.Add((path.Full, new UnixTimestamp(entry.ModificationSeconds, entry.ModificationNanoseconds)));
                 _result.Directories++;
                 break;
@@ -188,6 +199,7 @@ internal sealed class LayerApplication : IDisposable
             if (OverlayForm)
             {
                 _writer.SetOpaque(directory);
+                MarkOpaque(directory.Full);
             }
             else
             {
@@ -228,6 +240,7 @@ internal sealed class LayerApplication : IDisposable
                 if (OverlayForm)
                 {
                     _writer.SetOpaque(target);
+                    MarkOpaque(target.Full);
                 }
                 else
                 {
@@ -238,7 +251,10 @@ internal sealed class LayerApplication : IDisposable
             default:
                 if (OverlayForm)
                 {
-                    _writer.CreateOverlayWhiteout(target);
+                    if (!BelowOpaqueDirectory(target.Full))
+                    {
+                        _writer.CreateOverlayWhiteout(target);
+                    }
                 }
                 else
                 {
@@ -249,6 +265,43 @@ internal sealed class LayerApplication : IDisposable
         }
 
         _result.Whiteouts++;
+    }
+
+    /// <summary>Records an opaque directory of this layer and removes the whiteouts this layer already wrote below it.</summary>
+    private void MarkOpaque(string directory)
+    {
+        if (!_opaqueDirectories.Add(directory))
+        {
+            return;
+        }
+
+        foreach (var whiteout in _tracker.WhiteoutsBelow(directory))
+        {
+            _writer.RemovePath(EntryPath.Normalize(whiteout));
+        }
+    }
+
+    private bool BelowOpaqueDirectory(string path)
+    {
+        if (_opaqueDirectories.Count == 0)
+        {
+            return false;
+        }
+
+        if (_opaqueDirectories.Contains(string.Empty))
+        {
+            return true;
+        }
+
+        for (var slash = path.LastIndexOf('/'); slash > 0; slash = path.LastIndexOf('/', slash - 1))
+        {
+            if (_opaqueDirectories.Contains(path[..slash]))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Records the parents of a path and turns this layer's own whiteouts among them back into directories.</summary>
@@ -265,6 +318,7 @@ internal sealed class LayerApplication : IDisposable
             if (OverlayForm)
             {
                 _writer.ReplaceWhiteoutWithDirectory(EntryPath.Normalize(parent));
+                MarkOpaque(parent);
             }
         }
     }
