@@ -45,4 +45,12 @@ public sealed class LayerApplyResult
     /// so whoever stacks the layers must take their real attributes from the layers below.
     /// </summary>
     public IReadOnlyList<string> ImplicitDirectories { get; internal set; } = [];
+
+    /// <summary>
+    /// Whether the layer had an entry for its root directory (<c>./</c>), whose owner, mode, xattrs and
+    /// time the root then took. In overlay form a layer without one leaves its root with default
+    /// attributes (0755, root), like an implicit parent: whoever stacks the layers takes the root's
+    /// attributes from the nearest layer below that has the entry.
+    /// </summary>
+    public bool HasRootEntry { get; internal set; }
 }

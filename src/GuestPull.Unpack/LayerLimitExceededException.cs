@@ -1,7 +1,7 @@
 namespace GuestPull.Unpack;
 
 /// <summary>A layer exceeds a configured cap (uncompressed size, entries, path length, header sizes).</summary>
-public sealed class LayerLimitExceededException : InvalidLayerException
+public class LayerLimitExceededException : InvalidLayerException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="message">Which cap and its value.</param>

@@ -21,6 +21,7 @@ public sealed class ConfigurationTests
             insecure_registries = ["10.0.0.1:5000", "registry.local"]
             pull_concurrency = 5
             pull_timeout_seconds = 30
+            max_layer_size = 1073741824
             runc_path = "/usr/local/sbin/runc"
             runc_root = "/run/agent-runc"
             pause_binary = "/opt/busybox"
@@ -36,6 +37,7 @@ public sealed class ConfigurationTests
         Assert.Equal(["10.0.0.1:5000", "registry.local"], settings.InsecureRegistries);
         Assert.Equal(5, settings.PullConcurrency);
         Assert.Equal(TimeSpan.FromSeconds(30), settings.PullTimeout);
+        Assert.Equal(1L << 30, settings.MaxLayerSize);
         Assert.Equal("/usr/local/sbin/runc", settings.RuncPath);
         Assert.Equal("/run/agent-runc", settings.RuncRoot);
         Assert.Equal("/opt/busybox", settings.PauseBinary);
@@ -51,6 +53,7 @@ public sealed class ConfigurationTests
         Assert.Equal("/run/kata-containers/image", settings.ImageRoot);
         Assert.Equal("/run/kata-containers", settings.BundleRoot);
         Assert.Equal(TimeSpan.FromSeconds(1200), settings.PullTimeout);
+        Assert.Null(settings.MaxLayerSize);
         Assert.Equal("/run/kata-containers/shared/containers", settings.CopyRoot);
         Assert.Null(settings.LoopbackGateway);
     }

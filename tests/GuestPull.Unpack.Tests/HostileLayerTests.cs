@@ -21,16 +21,7 @@ public sealed class HostileLayerTests
     public async Task DotDotAndAbsoluteNamesStayInsideTheRoot(bool userSpace)
     {
         await using var test = new TestRoot();
-        var tar = new TarBuilder()
-            .File("../escape", "1")
-            .File("/absolute", "2")
-            .File("a/../../../../climb", "3")
-            .File("./../outside/sentinel", "4")
-            .Symlink("../../link-out", "x")
-            .HardLink("../../hard-out", "/absolute")
-            .End();
-
-        await Layers.ApplyAsync(tar, test.Root, userSpace: userSpace);
+        await ApplyCorpusAsync("dot-dot-and-absolute-names", test, userSpace);
 
         Assert.Equal("1", File.ReadAllText(test.InRoot("escape")));
         Assert.Equal("2", File.ReadAllText(test.InRoot("absolute")));
@@ -46,18 +37,8 @@ public sealed class HostileLayerTests
     public async Task WritesThroughASymlinkToTheRealOutsideStayInside(bool userSpace)
     {
         await using var test = new TestRoot();
-        var tar = new TarBuilder()
-            .Symlink("abs", test.Outside)              // the absolute path of the real sentinel tree
-            .Symlink("rel", "../../outside")
-            .File("abs/sentinel", "overwritten?")
-            .File("rel/sentinel", "overwritten?")
-            .File("abs/dir/file", "overwritten?")
-            .Directory("rel/dir/")
-            .Pax(("SCHILY.xattr.user.x", "1"))
-            .File("abs/new", "new")
-            .End();
-
-        await Layers.ApplyAsync(tar, test.Root, userSpace: userSpace);
+        // "abs" links to the absolute path of the real sentinel tree, "rel" climbs to it.
+        await ApplyCorpusAsync("writes-through-symlinks-to-outside", test, userSpace);
 
         // Both links resolve as if the root were "/": the writes land in the root's own copies.
         Assert.Equal("overwritten?", File.ReadAllText(test.InRoot(test.Outside.TrimStart('/') + "/sentinel")));
@@ -71,15 +52,8 @@ public sealed class HostileLayerTests
     public async Task LowerLayerSymlinksCannotRedirectLaterLayers(bool userSpace)
     {
         await using var test = new TestRoot();
-        await Layers.ApplyAsync(new TarBuilder().Symlink("etc", test.Outside).Symlink("sentinel-link", Path.Combine(test.Outside, "sentinel")).End(), test.Root, userSpace: userSpace);
-
-        await Layers.ApplyAsync(
-            new TarBuilder()
-                .File("etc/sentinel", "through lower link")
-                .File("sentinel-link", "replaces the link", mode: 0x1FF)  // CVE-2021-32760: never chmod through it
-                .End(),
-            test.Root,
-            userSpace: userSpace);
+        // The upper layer writes through "etc" and replaces "sentinel-link" with a 0777 file (CVE-2021-32760: never chmod through it).
+        await ApplyCorpusAsync("lower-layer-symlinks", test, userSpace);
 
         Assert.Equal("replaces the link", File.ReadAllText(test.InRoot("sentinel-link")));
         Assert.Equal(FileType.RegularFile, TreeSnapshot.Describe(test.InRoot("sentinel-link")).Type);
@@ -148,6 +122,24 @@ public sealed class HostileLayerTests
         test.AssertOutsideUntouched();
     }
 
+    [Fact]
+    public async Task EveryStackOfTheCorpusStaysInside()
+    {
+        foreach (var name in HostileLayerCorpus.Cases("/outside").Keys)
+        {
+            foreach (var mode in new[] { WhiteoutMode.Apply, WhiteoutMode.Overlay })
+            {
+                await using var test = new TestRoot();
+                foreach (var tar in HostileLayerCorpus.Cases(test.Outside)[name])
+                {
+                    await Layers.ApplyAsync(tar, test.Root, Layers.Options(mode));
+                }
+
+                test.AssertOutsideUntouched();
+            }
+        }
+    }
+
     [Theory]
     [InlineData(".wh...", "names '..'")]
     [InlineData("a/.wh..", "names '.'")]
@@ -176,9 +168,7 @@ public sealed class HostileLayerTests
     public async Task WhiteoutsThroughSymlinksStayInside(bool userSpace)
     {
         await using var test = new TestRoot();
-        await Layers.ApplyAsync(new TarBuilder().Symlink("s", test.Outside).Symlink("r", "../../outside").End(), test.Root, userSpace: userSpace);
-
-        await Layers.ApplyAsync(new TarBuilder().File("s/.wh.sentinel", "").File("r/.wh.dir", "").File("s/.wh..wh..opq", "").End(), test.Root, userSpace: userSpace);
+        await ApplyCorpusAsync("whiteouts-through-symlinks", test, userSpace);
 
         test.AssertOutsideUntouched();
     }
@@ -254,9 +244,7 @@ public sealed class HostileLayerTests
     public async Task XattrsOnALinkToOutsideGoOnTheLinkItself()
     {
         await using var test = new TestRoot();
-        var tar = new TarBuilder().Pax(("SCHILY.xattr.trusted.evil", "1")).Symlink("l", Path.Combine(test.Outside, "sentinel")).End();
-
-        await Layers.ApplyAsync(tar, test.Root);
+        await ApplyCorpusAsync("xattrs-on-a-link-to-outside", test, userSpace: false);
 
         Assert.Equal("1"u8.ToArray(), ExtendedAttributes.Get(test.InRoot("l"), "trusted.evil"));
         test.AssertOutsideUntouched();
@@ -322,7 +310,7 @@ public sealed class HostileLayerTests
         }
 
         blob.Position = 0;
-        await Assert.ThrowsAsync<LayerLimitExceededException>(
+        await Assert.ThrowsAsync<LayerTooLargeException>(
             () => LayerApplier.ApplyCompressedAsync(blob, LayerMediaTypes.OciTarGzip, test.Root, new LayerApplyOptions { MaxLayerSize = 4L << 20 }));
         test.AssertOutsideUntouched();
     }
@@ -337,5 +325,14 @@ public sealed class HostileLayerTests
         var e = await Assert.ThrowsAsync<LayerLimitExceededException>(() => Layers.ApplyAsync(tar.ToArray(), test.Root, options));
 
         Assert.Contains("longer than 512 bytes", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Applies a stack of <see cref="HostileLayerCorpus"/> (apply form), layer by layer.</summary>
+    private static async Task ApplyCorpusAsync(string name, TestRoot test, bool userSpace)
+    {
+        foreach (var tar in HostileLayerCorpus.Cases(test.Outside)[name])
+        {
+            await Layers.ApplyAsync(tar, test.Root, Layers.Options(userSpace: userSpace));
+        }
     }
 }

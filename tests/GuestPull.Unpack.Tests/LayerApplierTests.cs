@@ -53,8 +53,8 @@ public sealed class LayerApplierTests
         Assert.Equal(1_300_000_000, Mtime(test.InRoot("etc/localtime")));
         Assert.Equal(1_500_000_000, Mtime(test.InRoot("etc")));
 
-        // The "./" entry is ignored: the root keeps its own mode.
-        Assert.Equal(0x1EDu, FileSystemCalls.Stat(FileSystemCalls.Open(test.Root, OpenFlags.Path)).Permissions);
+        // The "./" entry gives the root its mode.
+        Assert.Equal(0x1C0u, TreeSnapshot.Describe(test.Root).Permissions);
 
         Assert.Equal((3L, 2L, 1L, 1L, 3L), (result.Files, result.Directories, result.SymbolicLinks, result.HardLinks, result.SpecialFiles));
         Assert.Equal(42, result.Bytes);
@@ -260,7 +260,8 @@ public sealed class LayerApplierTests
             WhiteoutMode.Overlay);
 
         var tree = TreeSnapshot.Take(test.Root);
-        Assert.Equal(new TreeEntry(FileType.CharacterDevice, 0, 0, 0, 0, null, null, 0, ""), tree["etc/removed"]);
+        // etc/ is opaque: its whiteout hides nothing more, and overlayfs would list it as a device.
+        Assert.False(tree.Entries.ContainsKey("etc/removed"));
         Assert.Equal("trusted.overlay.opaque=79", tree["etc"].Xattrs);
         Assert.Equal(FileType.CharacterDevice, tree["var/cache"].Type);
         Assert.Equal((FileType.Directory, "trusted.overlay.opaque=79"), (tree["gone/dir"].Type, tree["gone/dir"].Xattrs));
@@ -268,6 +269,33 @@ public sealed class LayerApplierTests
         Assert.Equal("c", File.ReadAllText(test.InRoot("top/child")));
         Assert.DoesNotContain(tree.Entries.Keys, k => k.Contains(".wh.", StringComparison.Ordinal));
         Assert.Equal((4L, 1L), (result.Whiteouts, result.OpaqueDirectories));
+    }
+
+    [Fact]
+    public async Task OverlayFormWritesNoWhiteoutsBelowAnOpaqueDirectory()
+    {
+        await using var test = new TestRoot();
+        await Layers.ApplyAsync(
+            new TarBuilder()
+                .Directory("a/")
+                .File("a/.wh..wh..opq", "")
+                .File("a/.wh.absent", "")           // after the marker
+                .Directory("a/sub/")
+                .File("a/sub/.wh.deep", "")         // below it
+                .Directory("b/")
+                .File("b/.wh.early", "")            // before the marker
+                .File("b/.wh..wh..opq", "")
+                .File(".wh.c", "")
+                .File("c/.wh.inside", "")           // below a whiteout turned into an opaque directory
+                .File("c/kept", "k")
+                .File("d/.wh.lower", "")            // no opaque directory: the whiteout stays
+                .End(),
+            test.Root,
+            WhiteoutMode.Overlay);
+
+        var tree = TreeSnapshot.Take(test.Root);
+        Assert.Equal(["a", "a/sub", "b", "c", "c/kept", "d", "d/lower"], tree.Entries.Keys);
+        Assert.Equal(FileType.CharacterDevice, tree["d/lower"].Type);
     }
 
     [Theory]

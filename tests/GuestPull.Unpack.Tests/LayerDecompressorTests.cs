@@ -92,7 +92,7 @@ public sealed class LayerDecompressorTests
         blob.Position = 0;
         var options = new LayerApplyOptions { MaxLayerSize = 8L << 20 };
 
-        var e = await Assert.ThrowsAsync<LayerLimitExceededException>(() => LayerApplier.ApplyCompressedAsync(blob, LayerMediaTypes.OciTarGzip, test.Root, options));
+        var e = await Assert.ThrowsAsync<LayerTooLargeException>(() => LayerApplier.ApplyCompressedAsync(blob, LayerMediaTypes.OciTarGzip, test.Root, options));
 
         Assert.Contains("maximum uncompressed size of 8388608 bytes", e.Message, StringComparison.Ordinal);
         // Stopped within a buffer of the cap, never near the 64 MiB the blob expands to.

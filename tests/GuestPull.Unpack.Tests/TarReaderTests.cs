@@ -344,7 +344,7 @@ public sealed class TarReaderTests
     public async Task ArchiveSizeCapTrips()
     {
         var tar = new TarBuilder().File("a", new byte[1_000_000]).End().ToArray();
-        var e = await Assert.ThrowsAsync<LayerLimitExceededException>(() => ReadAllAsync(tar, new TarReaderLimits { MaxArchiveSize = 500_000 }));
+        var e = await Assert.ThrowsAsync<LayerTooLargeException>(() => ReadAllAsync(tar, new TarReaderLimits { MaxArchiveSize = 500_000 }));
         Assert.Contains("maximum uncompressed size of 500000 bytes", e.Message, StringComparison.Ordinal);
     }
 

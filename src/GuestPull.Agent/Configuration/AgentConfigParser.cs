@@ -55,6 +55,7 @@ internal static class AgentConfigParser
                 "registries_d" => settings with { RegistriesD = file.GetAbsolutePath(key) },
                 "insecure_registries" => settings with { InsecureRegistries = HostList(file, key) },
                 "pull_concurrency" => settings with { PullConcurrency = (int)file.GetInteger(key, 1, 64) },
+                "max_layer_size" => settings with { MaxLayerSize = file.GetInteger(key, 1, long.MaxValue) },
                 "pull_timeout_seconds" => settings with { PullTimeout = file.GetSeconds(key, 1, 86_400) },
                 "runc_path" => settings with { RuncPath = file.GetNonEmptyString(key) },
                 "runc_root" => settings with { RuncRoot = file.GetAbsolutePath(key) },

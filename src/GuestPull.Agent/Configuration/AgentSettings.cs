@@ -42,6 +42,9 @@ internal sealed record AgentSettings
 
     public int PullConcurrency { get; init; } = DefaultPullConcurrency;
 
+    /// <summary>The largest uncompressed layer a pull accepts; null bounds each layer by the free space of the image store's file system when it starts.</summary>
+    public long? MaxLayerSize { get; init; }
+
     public TimeSpan PullTimeout { get; init; } = TimeSpan.FromSeconds(DefaultPullTimeoutSeconds);
 
     public string RuncPath { get; init; } = DefaultRuncPath;

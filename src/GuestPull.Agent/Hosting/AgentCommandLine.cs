@@ -33,7 +33,7 @@ public static class AgentCommandLine
         };
         var config = new Option<string?>("--config")
         {
-            Description = "agent TOML config: image_root, bundle_root, registries_conf, auth_file, policy, pull_concurrency, pull_timeout_seconds, …",
+            Description = "agent TOML config: image_root, bundle_root, registries_conf, auth_file, policy, pull_concurrency, pull_timeout_seconds, max_layer_size, …",
             HelpName = "FILE",
         };
         var logLevel = new Option<LogLevel>("--log-level")

@@ -39,7 +39,7 @@ internal sealed partial class GuestImageService : IDisposable
         _puller = new ImagePuller(
             _registry,
             store,
-            new ImagePullOptions { MaxConcurrentLayers = settings.PullConcurrency, Policy = _policy },
+            new ImagePullOptions { MaxConcurrentLayers = settings.PullConcurrency, MaxLayerSize = settings.MaxLayerSize, Policy = _policy },
             logging.CreateLogger<ImagePuller>());
         _timeout = settings.PullTimeout;
         _logger = logging.CreateLogger("GuestPull.Agent.Images");

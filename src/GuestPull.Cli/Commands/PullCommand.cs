@@ -40,7 +40,7 @@ internal sealed class PullCommand
 
     private readonly Option<string?> _maxLayerSize = new("--max-layer-size")
     {
-        Description = "refuse a layer whose uncompressed size exceeds this (e.g. 8G)",
+        Description = "refuse a layer whose uncompressed size exceeds this (e.g. 8G); default: the store's free space when the layer starts",
         HelpName = "SIZE",
     };
 
@@ -71,7 +71,7 @@ internal sealed class PullCommand
             throw new ArgumentException("--max-concurrent-downloads must be at least 1");
         }
 
-        var maxLayerSize = result.GetValue(_maxLayerSize) is { } size ? SizeParser.Parse(size, "--max-layer-size") : Unpack.LayerApplyOptions.DefaultMaxLayerSize;
+        long? maxLayerSize = result.GetValue(_maxLayerSize) is { } size ? SizeParser.Parse(size, "--max-layer-size") : null;
         var bundleDirectory = result.GetValue(_bundle);
 
         var policy = PolicyCommand.LoadPolicy(result.GetValue(_policy), logging.CreateLogger<PullCommand>());

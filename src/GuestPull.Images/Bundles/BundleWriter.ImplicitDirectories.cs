@@ -14,7 +14,7 @@ public sealed partial class BundleWriter
     private static void PrepareImplicitDirectories(List<string> layers, string upper)
     {
         var implicitByLayer = layers.Select(ImplicitDirectoryMarker.Read).ToList();
-        var candidates = implicitByLayer.SelectMany(set => set).ToHashSet(StringComparer.Ordinal);
+        var candidates = implicitByLayer.SelectMany(set => set).Where(p => p != ImplicitDirectoryMarker.Root).ToHashSet(StringComparer.Ordinal);
         if (candidates.Count == 0)
         {
             return;
@@ -29,6 +29,29 @@ public sealed partial class BundleWriter
         {
             roots.ForEach(r => r.Dispose());
         }
+    }
+
+    /// <summary>
+    /// The merged root of an overlay mount shows the upper directory's attributes: it gets those of
+    /// the upper-most layer with a <c>./</c> entry, and 0755 root when none has one. (Layers stored
+    /// where the list could not be recorded count as having the entry: their root holds the entry's
+    /// attributes, or the unpacker's 0755 root.)
+    /// </summary>
+    private static void PrepareRoot(List<string> layers, string upper)
+    {
+        using var to = FileSystemCalls.Open(upper, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NoFollow);
+        for (var i = layers.Count - 1; i >= 0; i--)
+        {
+            if (!ImplicitDirectoryMarker.Read(layers[i]).Contains(ImplicitDirectoryMarker.Root))
+            {
+                using var layer = FileSystemCalls.Open(layers[i], OpenFlags.Path | OpenFlags.Directory);
+                CopyDirectory(layer, ".", to);
+                return;
+            }
+        }
+
+        FileSystemCalls.ChangeOwner(to, 0, 0);
+        FileSystemCalls.ChangeMode(to, RootfsRootMode);
     }
 
     private static void Prepare(List<SafeFileDescriptor> layers, List<HashSet<string>> implicitByLayer, HashSet<string> candidates, string upper)
@@ -106,6 +129,13 @@ public sealed partial class BundleWriter
 
     private static void CopyDirectory(SafeFileDescriptor layer, string path, string target)
     {
+        Directory.CreateDirectory(target);
+        using var to = FileSystemCalls.Open(target, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NoFollow);
+        CopyDirectory(layer, path, to);
+    }
+
+    private static void CopyDirectory(SafeFileDescriptor layer, string path, SafeFileDescriptor to)
+    {
         var errno = FileSystemCalls.TryOpenat2(layer, path, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NoFollow, 0, NoLinks, out var opened);
         if (errno != 0)
         {
@@ -114,8 +144,6 @@ public sealed partial class BundleWriter
 
         using var from = opened!;
         var status = FileSystemCalls.Stat(from);
-        Directory.CreateDirectory(target);
-        using var to = FileSystemCalls.Open(target, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NoFollow);
         FileSystemCalls.ChangeOwner(to, status.Uid, status.Gid);
         FileSystemCalls.ChangeMode(to, status.Permissions);
         foreach (var name in ExtendedAttributes.List(from))

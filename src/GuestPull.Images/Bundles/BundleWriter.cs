@@ -18,6 +18,9 @@ public sealed partial class BundleWriter
     public const string MarkerFileName = ".guestpull-bundle";
 
     private const UnixFileMode PrivateDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary>The rootfs root's mode when no layer has a <c>./</c> entry (0755, as containerd and umoci make it).</summary>
+    private const uint RootfsRootMode = 0x1ED;
     private static readonly TimeSpan BusyRetryDelay = TimeSpan.FromMilliseconds(100);
     private static readonly JsonSerializerOptions SpecJson = new() { WriteIndented = true };
 
@@ -238,7 +241,10 @@ public sealed partial class BundleWriter
             }
         }
 
-        var options = "lowerdir=" + string.Join(':', Enumerable.Reverse(layers)) + ",upperdir=" + upper + ",workdir=" + work;
+        // overlayfs ignores the opaque attribute on a lower layer's root, where flattening (and umoci)
+        // drop everything below: the layers under the upper-most opaque root are left out of the mount.
+        var visible = layers.FindLastIndex(HasOpaqueRoot) is var opaque and > 0 ? layers[opaque..] : layers;
+        var options = "lowerdir=" + string.Join(':', Enumerable.Reverse(visible)) + ",upperdir=" + upper + ",workdir=" + work;
         if (Encoding.UTF8.GetByteCount(options) > Mounts.MaxDataLength)
         {
             LogOverlayFallback(_logger, bundle.Directory, $"the mount options for {layers.Count} layers exceed one page");
@@ -248,16 +254,10 @@ public sealed partial class BundleWriter
         Directory.CreateDirectory(upper, PrivateDirectoryMode);
         Directory.CreateDirectory(work, PrivateDirectoryMode);
 
-        // The merged root shows the upper directory's attributes; give it the top layer's, as flattening does.
-        using (var top = FileSystemCalls.Open(layers[^1], OpenFlags.ReadOnly | OpenFlags.Directory))
-        using (var upperDescriptor = FileSystemCalls.Open(upper, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NoFollow))
-        {
-            var status = FileSystemCalls.Stat(top);
-            FileSystemCalls.ChangeOwner(upperDescriptor, status.Uid, status.Gid);
-            FileSystemCalls.ChangeMode(upperDescriptor, status.Permissions);
-        }
-
-        PrepareImplicitDirectories(layers, upper);
+        // The root's own attributes still come from every layer: an opaque marker hides content only.
+        PrepareRoot(layers, upper);
+        PrepareImplicitDirectories(visible, upper);
+        PrepareWhiteoutDirectories(visible, upper, bundle.RootfsPath);
         var errno = Mounts.TryMount("overlay", bundle.RootfsPath, "overlay", 0, options);
         if (errno == 0)
         {
@@ -275,9 +275,16 @@ public sealed partial class BundleWriter
         throw new NativeCallException(errno, "mount", "overlay", bundle.RootfsPath);
     }
 
+    private static bool HasOpaqueRoot(string layer)
+        => ExtendedAttributes.Get(layer, "trusted.overlay.opaque") is [(byte)'y'];
+
     private void Flatten(string rootfs, List<string> layers, CancellationToken cancellationToken)
     {
+        // The bundle directory around it stays private; the root itself starts as 0755 root and takes
+        // the attributes of every layer with a ./ entry on the way up.
         using var root = FileSystemCalls.Open(rootfs, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NoFollow);
+        FileSystemCalls.ChangeOwner(root, 0, 0);
+        FileSystemCalls.ChangeMode(root, RootfsRootMode);
         foreach (var layer in layers)
         {
             LayerFlattener.Apply(layer, root, warning => LogFlattenWarning(_logger, layer, warning), cancellationToken);

@@ -43,7 +43,12 @@ internal sealed class LayerFlattener
         }
 
         flattener.ApplyDirectory(source, targetRoot, string.Empty, 0);
-        flattener.CopyAttributes(source, targetRoot, FileSystemCalls.Stat(source), removeOthers: true);
+
+        // A layer without a ./ entry leaves the root as the layers below made it.
+        if (!flattener._implicitDirectories.Contains(Store.ImplicitDirectoryMarker.Root))
+        {
+            flattener.CopyAttributes(source, targetRoot, FileSystemCalls.Stat(source), removeOthers: true);
+        }
     }
 
     private static bool IsOpaque(SafeFileDescriptor directory)

@@ -8,8 +8,12 @@ public sealed record ImagePullOptions
     /// <summary>How many layers are downloaded and unpacked at once.</summary>
     public int MaxConcurrentLayers { get; init; } = 3;
 
-    /// <summary>The largest uncompressed layer accepted (stops decompression bombs).</summary>
-    public long MaxLayerSize { get; init; } = Unpack.LayerApplyOptions.DefaultMaxLayerSize;
+    /// <summary>
+    /// The largest uncompressed layer accepted (stops decompression bombs). Null (the default) bounds
+    /// each layer by the free space of the store's file system when the layer starts: a layer that
+    /// cannot fit fails at once, naming the bound, instead of filling the disk (or guest memory).
+    /// </summary>
+    public long? MaxLayerSize { get; init; }
 
     /// <summary>
     /// The signature policy every pull must pass, checked after the manifest and config are

@@ -1,6 +1,7 @@
 using System.Buffers;
 using GuestPull.Images.Signatures;
 using GuestPull.Images.Store;
+using GuestPull.Linux;
 using GuestPull.Oci.Model;
 using GuestPull.Oci.Registry;
 using GuestPull.Unpack;
@@ -168,6 +169,7 @@ public sealed class ImagePuller
         var temp = _store.CreateTempLayerDirectory();
         try
         {
+            var maxLayerSize = _options.MaxLayerSize ?? Math.Max(1, FileSystemCalls.AvailableBytes(temp));
             LayerApplyResult result;
             var blob = await _registry.OpenBlobAsync(reference, layer, cancellationToken).ConfigureAwait(false);
             await using (var counted = new ProgressReportingStream(blob, bytes => progress?.Invoke(new LayerPullProgress(index, layer, LayerPullState.Downloading, bytes))))
@@ -181,11 +183,23 @@ public sealed class ImagePuller
                         new LayerApplyOptions
                         {
                             WhiteoutMode = WhiteoutMode.Overlay,
-                            MaxLayerSize = _options.MaxLayerSize,
+                            MaxLayerSize = maxLayerSize,
                             DrainTrailingData = true,
                             Warning = w => _logger.LogWarning("layer {Digest}: {Warning}", layer.Digest, w),
                         },
                         cancellationToken).ConfigureAwait(false);
+                }
+                catch (LayerTooLargeException ex)
+                {
+                    var bound = _options.MaxLayerSize is null
+                        ? "the free space of the layer store's file system when the layer started; set a maximum layer size to allow more"
+                        : "the configured maximum layer size";
+                    throw new LayerPullException($"layer {layer.Digest} of {reference}: the uncompressed layer exceeds {ex.MaxLayerSize} bytes ({bound})", ex);
+                }
+                catch (IOException ex)
+                {
+                    // Writing the layer failed (ENOSPC, EIO...): the entry is in the message, the layer is not.
+                    throw new LayerPullException($"layer {layer.Digest} of {reference}: {ex.Message}", ex);
                 }
                 catch (Exception ex) when (ex is InvalidLayerException or InvalidDataException)
                 {
@@ -205,7 +219,7 @@ public sealed class ImagePuller
                 throw new ContentVerificationException($"layer {layer.Digest} of {reference}: DiffID mismatch: the image config says {diffId}, the uncompressed content hashes to {result.DiffId}");
             }
 
-            if (!ImplicitDirectoryMarker.Write(temp, result.ImplicitDirectories))
+            if (!ImplicitDirectoryMarker.Write(temp, result))
             {
                 _logger.LogWarning("layer {Digest}: {Count} parent directories without entries; only the first fit the record, the rest keep default attributes in bundles", layer.Digest, result.ImplicitDirectories.Count);
             }

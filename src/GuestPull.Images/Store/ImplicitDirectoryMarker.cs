@@ -20,6 +20,19 @@ internal static class ImplicitDirectoryMarker
     // Images rarely have any: umoci and Docker write the parent entry of whatever they change.
     private const int MaxValueBytes = 3 * 1024;
 
+    /// <summary>Stands for the layer's root directory in the list: the layer had no <c>./</c> entry.</summary>
+    public const string Root = ".";
+
+    /// <summary>
+    /// Writes what an unpacked layer needed but had no entry for: its implicit parents and, first, its
+    /// root when the tar had no <c>./</c> entry. Returns false when the list had to be cut short.
+    /// </summary>
+    public static bool Write(string layerDirectory, Unpack.LayerApplyResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return Write(layerDirectory, result.HasRootEntry ? result.ImplicitDirectories : [Root, .. result.ImplicitDirectories]);
+    }
+
     /// <summary>Writes the list; returns false when it had to be cut short.</summary>
     public static bool Write(string layerDirectory, IReadOnlyList<string> paths)
     {
@@ -55,7 +68,7 @@ internal static class ImplicitDirectoryMarker
         return complete;
     }
 
-    /// <summary>The implicit directories of a stored layer (relative paths, no leading slash).</summary>
+    /// <summary>The implicit directories of a stored layer (relative paths, no leading slash; <see cref="Root"/> for the root).</summary>
     public static HashSet<string> Read(string layerDirectory)
     {
         byte[]? value;

@@ -67,6 +67,30 @@ internal sealed class ConfinedRootfsWriter : IDisposable
         }
     }
 
+    /// <summary>Gives the root directory the owner, xattrs and mode of the layer's <c>./</c> entry.</summary>
+    public void WriteRootDirectory(TarEntry entry)
+    {
+        using var root = OpenRoot();
+        FileSystemCalls.ChangeOwner(root, entry.Uid, entry.Gid);
+        _attributes.SetExtendedAttributes(root, entry, EntryPath.Normalize(string.Empty));
+        FileSystemCalls.ChangeMode(root, entry.Mode);
+    }
+
+    /// <summary>Gives the root directory the attributes of an implicit directory (0755, root).</summary>
+    public void ResetRootDirectory()
+    {
+        using var root = OpenRoot();
+        FileSystemCalls.ChangeOwner(root, 0, 0);
+        FileSystemCalls.ChangeMode(root, ConfinedDirectoryResolver.ImplicitDirectoryMode);
+    }
+
+    /// <summary>Sets the root directory's times at the end of the layer.</summary>
+    public void SetRootTimes(UnixTimestamp time)
+    {
+        using var root = OpenRoot();
+        FileSystemCalls.SetTimes(root, time, time);
+    }
+
     public async ValueTask<long> WriteFileAsync(EntryPath path, TarEntry entry, TarReader reader, CancellationToken cancellationToken)
     {
         var parent = _directories.OpenParent(path);
@@ -284,6 +308,9 @@ internal sealed class ConfinedRootfsWriter : IDisposable
             FileSystemCalls.SetTimes(directory!, time, time);
         }
     }
+
+    private SafeFileDescriptor OpenRoot()
+        => FileSystemCalls.OpenAt(_directories.Root, ".", OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NoFollow);
 
     private static OpenFlags FileCreateFlags => OpenFlags.WriteOnly | OpenFlags.Create | OpenFlags.Exclusive | OpenFlags.NoFollow;
 

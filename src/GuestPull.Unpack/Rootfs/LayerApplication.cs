@@ -12,6 +12,12 @@ internal sealed class LayerApplication : IDisposable
     private readonly List<(string Path, UnixTimestamp Time)> _directoryTimes = [];
     private readonly HashSet<string> _skippedDevices = new(StringComparer.Ordinal);
     private readonly LayerApplyResult _result = new();
+    private UnixTimestamp? _rootTime;
+
+    // Overlay form: directories this layer made opaque ("" is the root). A whiteout below one hides
+    // nothing (the opaque directory already hides every lower name), and overlayfs would list it
+    // as a 0:0 character device, since it only filters whiteouts out of directories it merges.
+    private readonly HashSet<string> _opaqueDirectories = new(StringComparer.Ordinal);
 
     public LayerApplication(string rootDirectory, LayerApplyOptions options)
     {
@@ -44,6 +50,17 @@ internal sealed class LayerApplication : IDisposable
             _writer.SetDirectoryTimes(path, time);
         }
 
+        if (_rootTime is { } rootTime)
+        {
+            _writer.SetRootTimes(rootTime);
+        }
+        else if (OverlayForm)
+        {
+            // The layer's own directory stands for a root the layer says nothing about: give it the
+            // attributes of an implicit parent, not whatever the caller created it with.
+            _writer.ResetRootDirectory();
+        }
+
         if (_options.DrainTrailingData)
         {
             await reader.DrainAsync(cancellationToken).ConfigureAwait(false);
@@ -60,14 +77,16 @@ internal sealed class LayerApplication : IDisposable
         var path = EntryPath.Normalize(entry.Name);
         if (path.IsRoot)
         {
-            // Like containerd, an entry for the root directory itself is ignored: the root is the
-            // caller's directory, and a layer may never replace it or change its type.
-            if (entry.Type == TarEntryType.Directory)
+            // A layer may never replace the root or change its type; a directory entry for it gives
+            // it its owner, mode and xattrs (as umoci and Docker do: an image whose user is not root
+            // needs a root it can search).
+            if (entry.Type != TarEntryType.Directory)
             {
-                return;
+                throw new InvalidLayerException($"entry '{entry.Name}' ({entry.Type}) would replace the root directory");
             }
 
-            throw new InvalidLayerException($"entry '{entry.Name}' ({entry.Type}) would replace the root directory");
+            ApplyRootEntry(entry);
+            return;
         }
 
         if (!CheckParentNames(path))
@@ -92,7 +111,13 @@ internal sealed class LayerApplication : IDisposable
         {
             case TarEntryType.Directory:
                 // In overlay form a directory that replaces this layer's own whiteout must hide the lower one.
-                _writer.WriteDirectory(path, entry, makeOpaque: OverlayForm && previous == PathState.Whiteout);
+                var makeOpaque = OverlayForm && previous == PathState.Whiteout;
+                _writer.WriteDirectory(path, entry, makeOpaque);
+                if (makeOpaque)
+                {
+                    MarkOpaque(path.Full);
+                }
+
                 _directoryTimes.Add((path.Full, new UnixTimestamp(entry.ModificationSeconds, entry.ModificationNanoseconds)));
                 _result.Directories++;
                 break;
@@ -121,6 +146,23 @@ internal sealed class LayerApplication : IDisposable
 
                 break;
         }
+    }
+
+    private void ApplyRootEntry(TarEntry entry)
+    {
+        if (_rootTime is not null)
+        {
+            throw new InvalidLayerException($"layer has two entries for the root directory ('{entry.Name}')");
+        }
+
+        foreach (var attribute in entry.ExtendedAttributes)
+        {
+            ExtendedAttributePolicy.EnsureAllowed(attribute.Key, "/");
+        }
+
+        _writer.WriteRootDirectory(entry);
+        _rootTime = new UnixTimestamp(entry.ModificationSeconds, entry.ModificationNanoseconds);
+        _result.HasRootEntry = true;
     }
 
     private void ApplyHardLink(EntryPath path, TarEntry entry)
@@ -157,6 +199,7 @@ internal sealed class LayerApplication : IDisposable
             if (OverlayForm)
             {
                 _writer.SetOpaque(directory);
+                MarkOpaque(directory.Full);
             }
             else
             {
@@ -197,6 +240,7 @@ internal sealed class LayerApplication : IDisposable
                 if (OverlayForm)
                 {
                     _writer.SetOpaque(target);
+                    MarkOpaque(target.Full);
                 }
                 else
                 {
@@ -207,7 +251,10 @@ internal sealed class LayerApplication : IDisposable
             default:
                 if (OverlayForm)
                 {
-                    _writer.CreateOverlayWhiteout(target);
+                    if (!BelowOpaqueDirectory(target.Full))
+                    {
+                        _writer.CreateOverlayWhiteout(target);
+                    }
                 }
                 else
                 {
@@ -218,6 +265,43 @@ internal sealed class LayerApplication : IDisposable
         }
 
         _result.Whiteouts++;
+    }
+
+    /// <summary>Records an opaque directory of this layer and removes the whiteouts this layer already wrote below it.</summary>
+    private void MarkOpaque(string directory)
+    {
+        if (!_opaqueDirectories.Add(directory))
+        {
+            return;
+        }
+
+        foreach (var whiteout in _tracker.WhiteoutsBelow(directory))
+        {
+            _writer.RemovePath(EntryPath.Normalize(whiteout));
+        }
+    }
+
+    private bool BelowOpaqueDirectory(string path)
+    {
+        if (_opaqueDirectories.Count == 0)
+        {
+            return false;
+        }
+
+        if (_opaqueDirectories.Contains(string.Empty))
+        {
+            return true;
+        }
+
+        for (var slash = path.LastIndexOf('/'); slash > 0; slash = path.LastIndexOf('/', slash - 1))
+        {
+            if (_opaqueDirectories.Contains(path[..slash]))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Records the parents of a path and turns this layer's own whiteouts among them back into directories.</summary>
@@ -234,6 +318,7 @@ internal sealed class LayerApplication : IDisposable
             if (OverlayForm)
             {
                 _writer.ReplaceWhiteoutWithDirectory(EntryPath.Normalize(parent));
+                MarkOpaque(parent);
             }
         }
     }

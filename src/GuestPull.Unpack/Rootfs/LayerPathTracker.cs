@@ -18,6 +18,13 @@ internal sealed class LayerPathTracker
     public List<string> ImplicitDirectories() =>
         [.. _paths.Where(p => p.Value == PathState.ImplicitDirectory).Select(p => p.Key).Order(StringComparer.Ordinal)];
 
+    /// <summary>The paths this layer whited out below <paramref name="directory"/> ("" for the root), at any depth.</summary>
+    public List<string> WhiteoutsBelow(string directory)
+    {
+        var prefix = directory.Length == 0 ? string.Empty : directory + "/";
+        return [.. _paths.Where(p => p.Value == PathState.Whiteout && p.Key.StartsWith(prefix, StringComparison.Ordinal) && p.Key.Length > prefix.Length).Select(p => p.Key)];
+    }
+
     public PathState? Get(ReadOnlySpan<char> path) => _lookup.TryGetValue(path, out var state) ? state : null;
 
     /// <summary>Records an entry; returns what was there before (null, or a whiteout or implicit parent).</summary>

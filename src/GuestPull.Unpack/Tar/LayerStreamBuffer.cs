@@ -67,7 +67,7 @@ internal sealed class LayerStreamBuffer : IDisposable
             _totalRead += read;
             if (_totalRead > _maxSize)
             {
-                throw new LayerLimitExceededException($"layer exceeds the maximum uncompressed size of {_maxSize} bytes");
+                throw new LayerTooLargeException(_maxSize);
             }
         }
 

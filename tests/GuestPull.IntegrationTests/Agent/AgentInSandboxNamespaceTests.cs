@@ -104,6 +104,55 @@ public sealed class AgentInSandboxNamespaceTests : IClassFixture<BusyboxImageFix
         Assert.Empty(list.Containers);
     }
 
+    [Fact]
+    public async Task ANonRootImageUserRunsInsideTheSandbox()
+    {
+        await using var registry = await RegistryInstance.StartAsync(new RegistryOptions { Name = "agent-nonroot" }, Timeout);
+        var layout = _image.CopyLayoutTo(Path.Combine(Path.GetTempPath(), "guestpull-test-agent-layout-" + Guid.NewGuid().ToString("N")));
+        try
+        {
+            await ImageBuilder.ConfigAsync(layout, BusyboxImageFixture.Tag, new ImageConfigOptions { User = "1000", Cmd = ["sh", "-c", "id -u && ls / >/dev/null && echo listed"] }, Timeout);
+            await ImageBuilder.PushAsync(layout, BusyboxImageFixture.Tag, registry, "agent/nonroot:1", cancellationToken: Timeout);
+        }
+        finally
+        {
+            Directory.Delete(layout, recursive: true);
+        }
+
+        using var work = TempDirectory.Create("agent-ns-nonroot");
+        var socket = work.Combine("agent.sock");
+        var config = work.Combine("agent.toml");
+        await File.WriteAllTextAsync(config, $"insecure_registries = [\"{registry.Host}\"]\nrunc_root = \"{AgentRequests.KataRun}/runc\"\n", Timeout);
+        Directory.CreateDirectory(AgentRequests.KataRun);
+        var agentDll = Path.Combine(AppContext.BaseDirectory, "guestpull.dll");
+        var script = $"mount -t tmpfs -o mode=0755 tmpfs {AgentRequests.KataRun} && exec dotnet \"$0\" agent --listen \"unix://$1\" --config \"$2\"";
+        await using var agent = ProcessRunner.StartBackground("unshare", ["--mount", "--propagation", "private", "sh", "-c", script, agentDll, socket, config]);
+        await using var client = await ConnectAsync(socket, agent);
+
+        await CallAsync<CreateContainerRequest, Empty>(client, "CreateContainer", new CreateContainerRequest
+        {
+            ContainerId = "sandbox2",
+            OciSpecJson = AgentRequests.Spec("sandbox", []),
+            Storages = { AgentRequests.GuestPullStorage("sandbox2", "pause") },
+        });
+        await CallAsync<StartContainerRequest, Empty>(client, "StartContainer", new StartContainerRequest { ContainerId = "sandbox2" });
+
+        // The user kubelet would put in the spec from the image config, and no capabilities at all.
+        await CallAsync<CreateContainerRequest, Empty>(client, "CreateContainer", new CreateContainerRequest
+        {
+            ContainerId = "nonroot1",
+            OciSpecJson = AgentRequests.Spec("container", [], uid: 1000),
+            Storages = { AgentRequests.GuestPullStorage("nonroot1", registry.Host + "/agent/nonroot:1") },
+        });
+        await CallAsync<StartContainerRequest, Empty>(client, "StartContainer", new StartContainerRequest { ContainerId = "nonroot1" });
+        Assert.Equal("1000\nlisted\n", await ReadStdoutToEndAsync(client, "nonroot1"));
+        var exit = await CallAsync<WaitProcessRequest, WaitProcessResponse>(client, "WaitProcess", new WaitProcessRequest { ContainerId = "nonroot1" });
+        Assert.Equal(0, exit.Status);
+
+        await CallAsync<RemoveContainerRequest, Empty>(client, "RemoveContainer", new RemoveContainerRequest { ContainerId = "nonroot1" });
+        await CallAsync<RemoveContainerRequest, Empty>(client, "RemoveContainer", new RemoveContainerRequest { ContainerId = "sandbox2" });
+    }
+
     private static async Task<TtrpcClient> ConnectAsync(string socket, BackgroundProcess agent)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);

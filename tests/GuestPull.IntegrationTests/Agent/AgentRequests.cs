@@ -9,13 +9,13 @@ internal static class AgentRequests
     /// <summary>Where Kata's agent keeps bundles in the sandbox.</summary>
     public const string KataRun = "/run/kata-containers";
 
-    /// <summary>A minimal OCI spec: the image's command (or <paramref name="args"/>), /proc, new namespaces.</summary>
-    public static string Spec(string containerType, IReadOnlyList<string> args) => new JsonObject
+    /// <summary>A minimal OCI spec: the image's command (or <paramref name="args"/>), /proc, new namespaces, no capabilities.</summary>
+    public static string Spec(string containerType, IReadOnlyList<string> args, uint uid = 0) => new JsonObject
     {
         ["ociVersion"] = "1.0.2",
         ["process"] = new JsonObject
         {
-            ["user"] = new JsonObject { ["uid"] = 0, ["gid"] = 0 },
+            ["user"] = new JsonObject { ["uid"] = uid, ["gid"] = uid },
             ["args"] = new JsonArray([.. args.Select(a => (JsonNode?)a)]),
             ["env"] = new JsonArray("PATH=/bin"),
             ["cwd"] = "/",

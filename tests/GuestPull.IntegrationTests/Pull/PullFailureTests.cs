@@ -95,8 +95,9 @@ public sealed class PullFailureTests : IClassFixture<BusyboxImageFixture>, IAsyn
         Mounts.Mount("tmpfs", root, "tmpfs", 0, "size=512k,mode=0700");
         try
         {
-            var full = await GuestPullCli.RunAsync("pull", "--root", root, "--insecure-registry", _registry.Host, Reference);
-            CliAssert.Failed(full, 1, "No space left on device");
+            // A bound above the free space: the write itself runs out of room, and the error names the layer.
+            var full = await GuestPullCli.RunAsync("pull", "--root", root, "--insecure-registry", _registry.Host, "--max-layer-size", "1G", Reference);
+            CliAssert.Failed(full, 1, $"layer {LayerDigest()} of {Reference}", "No space left on device");
             AssertStoreHoldsNothing(root);
 
             Mounts.Mount("tmpfs", root, "tmpfs", Mounts.Remount, "size=64m,mode=0700");
