@@ -27,11 +27,13 @@ internal sealed class PullBenchmark(BenchSettings settings, TextWriter log)
         await log.WriteLineAsync($"registry: {registry.Host}; pushing {Repository}:{Tag}").ConfigureAwait(false);
         await ImageBuilder.PushAsync(image.LayoutDirectory, image.Tag, registry, $"{Repository}:{Tag}", new PushOptions { Timeout = TimeSpan.FromMinutes(20) }, cancellationToken).ConfigureAwait(false);
 
+        var encrypted = await EncryptedImage.CreateAsync(registry.Host, Repository, Tag, work.CreateSubdirectory("encryption"), cancellationToken).ConfigureAwait(false);
+        await log.WriteLineAsync($"encrypted copy: {encrypted.Reference} (skopeo --encryption-key jwe:RSA)").ConfigureAwait(false);
         var context = new BenchContext(registry.Host, Repository, Tag, work.CreateSubdirectory("runs"), work.CreateSubdirectory("logs"), settings.GuestPullPath, settings.Flatten, settings.RunTimeout);
         var tools = new List<ToolResult>();
         try
         {
-            IContender[] cold = [new GuestPullColdContender(context), new ContainerdContender(context), new SkopeoUmociContender(context)];
+            IContender[] cold = [new GuestPullColdContender(context), new GuestPullEncryptedContender(context, encrypted), new ContainerdContender(context), new SkopeoUmociContender(context)];
             tools.AddRange(await RunRoundsAsync(cold, cancellationToken).ConfigureAwait(false));
             tools.AddRange(await RunRoundsAsync([new GuestPullWarmContender(context), new GuestPullInProcessWarmContender(context)], cancellationToken).ConfigureAwait(false));
         }

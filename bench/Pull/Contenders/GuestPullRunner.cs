@@ -5,9 +5,9 @@ namespace GuestPull.Bench.Pull.Contenders;
 /// Runs `guestpull pull` under the meter.
 internal static class GuestPullRunner
 {
-    public static async Task<ProcessMeasurement> PullAsync(BenchContext context, string root, string? bundle, CancellationToken cancellationToken)
+    public static async Task<ProcessMeasurement> PullAsync(BenchContext context, string root, string? bundle, CancellationToken cancellationToken, string? reference = null, IReadOnlyList<string>? extraArguments = null)
     {
-        List<string> arguments = ["pull", "--root", root, "--insecure-registry", context.RegistryHost];
+        List<string> arguments = ["pull", "--root", root, "--insecure-registry", context.RegistryHost, .. extraArguments ?? []];
         if (bundle is not null)
         {
             arguments.AddRange(["--bundle", bundle]);
@@ -17,7 +17,7 @@ internal static class GuestPullRunner
             }
         }
 
-        arguments.Add(context.Reference);
+        arguments.Add(reference ?? context.Reference);
         var measurement = await MeteredProcess.RunAsync(
             context.GuestPullPath, arguments, context.LogDirectory, BenchContext.IsolatedEnvironment, context.RunTimeout, cancellationToken).ConfigureAwait(false);
         await measurement.EnsureSucceededAsync(cancellationToken).ConfigureAwait(false);

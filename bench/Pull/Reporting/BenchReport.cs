@@ -8,6 +8,7 @@ internal sealed class BenchReport
     public const string GuestPullCold = "guestpull-cold";
     public const string GuestPullWarm = "guestpull-warm";
     public const string GuestPullWarmAgent = "guestpull-warm-agent";
+    public const string GuestPullEncrypted = "guestpull-cold-encrypted";
     public const string Containerd = "containerd";
     public const string SkopeoUmoci = "skopeo+umoci";
     public const double MegaByte = 1000 * 1000;
@@ -42,10 +43,14 @@ internal sealed class BenchReport
 
     public double? ColdVsSkopeoUmoci => Ratio(GuestPullCold, SkopeoUmoci);
 
+    /// The decryption's overhead: the cold pull of the encrypted image against the plain one.
+    public double? EncryptedVsPlain => Ratio(GuestPullEncrypted, GuestPullCold);
+
     public IReadOnlyList<TargetResult> Targets =>
     [
         new("cold pull / containerd", "×", 0.7, ColdVsContainerd),
         new("cold pull / skopeo+umoci", "×", 0.5, ColdVsSkopeoUmoci),
+        new("encrypted cold pull / plain cold pull", "×", 1.15, EncryptedVsPlain),
         new("guestpull peak RSS (cold and warm)", "MB", 150, GuestPullPeakRssMegabytes()),
         new("warm pull to a bundle, CLI process (median)", "s", 0.2, Find(GuestPullWarm) is { HasSamples: true } warm ? warm.MedianSeconds : null),
         new("warm pull to a bundle, in the agent's process (median)", "s", 0.2, Find(GuestPullWarmAgent) is { HasSamples: true } agent ? agent.MedianSeconds : null),

@@ -53,6 +53,8 @@ internal static class AgentConfigParser
                 "auth_file" => settings with { AuthFile = file.GetAbsolutePath(key) },
                 "policy" => settings with { Policy = file.GetAbsolutePath(key) },
                 "registries_d" => settings with { RegistriesD = file.GetAbsolutePath(key) },
+                "decryption_keys" => settings with { DecryptionKeys = DecryptionKeys(file, key) },
+                "ocicrypt_keyprovider_config" => settings with { KeyProviderConfig = file.GetAbsolutePath(key) },
                 "insecure_registries" => settings with { InsecureRegistries = HostList(file, key) },
                 "pull_concurrency" => settings with { PullConcurrency = (int)file.GetInteger(key, 1, 64) },
                 "max_layer_size" => settings with { MaxLayerSize = file.GetInteger(key, 1, long.MaxValue) },
@@ -91,6 +93,23 @@ internal static class AgentConfigParser
         }
 
         return address;
+    }
+
+    private static List<string> DecryptionKeys(TomlSection file, string key)
+    {
+        const string Expected = "an array of \"/absolute/key.pem[:PASSWORD]\" strings";
+        var keys = new List<string>();
+        foreach (var entry in file.GetStringArray(key))
+        {
+            if (!entry.StartsWith('/'))
+            {
+                throw file.Invalid(key, Expected, entry);
+            }
+
+            keys.Add(entry);
+        }
+
+        return keys;
     }
 
     private static List<string> HostList(TomlSection file, string key)

@@ -40,6 +40,12 @@ internal sealed record AgentSettings
     /// <summary>containers-registries.d directory naming lookaside signature stores; null for /etc/containers/registries.d.</summary>
     public string? RegistriesD { get; init; }
 
+    /// <summary>JWE private keys for encrypted (ocicrypt) layers, each <c>PATH[:PASSWORD]</c> as skopeo's <c>--decryption-key</c>.</summary>
+    public IReadOnlyList<string> DecryptionKeys { get; init; } = [];
+
+    /// <summary>ocicrypt's key provider config (JSON); null reads <c>$OCICRYPT_KEYPROVIDER_CONFIG</c> when set.</summary>
+    public string? KeyProviderConfig { get; init; }
+
     public int PullConcurrency { get; init; } = DefaultPullConcurrency;
 
     /// <summary>The largest uncompressed layer a pull accepts; null bounds each layer by the free space of the image store's file system when it starts.</summary>

@@ -25,6 +25,7 @@ internal sealed partial class GuestImageService : IDisposable
     private readonly LayerStore _store;
     private readonly ImagePuller _puller;
     private readonly PolicyEvaluator? _policy;
+    private readonly LayerDecryption _decryption;
     private readonly TimeSpan _timeout;
     private readonly ILogger _logger;
 
@@ -36,10 +37,21 @@ internal sealed partial class GuestImageService : IDisposable
             logging.CreateLogger<RegistryClient>());
         _store = store;
         _policy = CreatePolicy(settings, _registry, logging);
+        try
+        {
+            _decryption = LayerDecryption.Load(settings, logging);
+        }
+        catch
+        {
+            _policy?.Dispose();
+            _registry.Dispose();
+            throw;
+        }
+
         _puller = new ImagePuller(
             _registry,
             store,
-            new ImagePullOptions { MaxConcurrentLayers = settings.PullConcurrency, MaxLayerSize = settings.MaxLayerSize, Policy = _policy },
+            new ImagePullOptions { MaxConcurrentLayers = settings.PullConcurrency, MaxLayerSize = settings.MaxLayerSize, Policy = _policy, Decryption = _decryption.Unwrapper },
             logging.CreateLogger<ImagePuller>());
         _timeout = settings.PullTimeout;
         _logger = logging.CreateLogger("GuestPull.Agent.Images");
@@ -92,6 +104,7 @@ internal sealed partial class GuestImageService : IDisposable
     public void Dispose()
     {
         _policy?.Dispose();
+        _decryption.Dispose();
         _registry.Dispose();
     }
 
@@ -148,7 +161,10 @@ internal sealed partial class GuestImageService : IDisposable
 
         foreach (var diffId in record.DiffIds)
         {
-            if (!await _store.HasLayerAsync(diffId, cancellationToken).ConfigureAwait(false))
+            // A layer decrypted for an earlier pull is handed out only by the puller, after this pull
+            // has unwrapped its key: another pod's pull must not inherit the key through the cache.
+            if (!await _store.HasLayerAsync(diffId, cancellationToken).ConfigureAwait(false)
+                || await _store.IsLayerProtectedAsync(diffId, cancellationToken).ConfigureAwait(false))
             {
                 return null;
             }
@@ -172,7 +188,10 @@ internal sealed partial class GuestImageService : IDisposable
                 case ContentVerificationException:
                     return TtrpcStatusCode.DataLoss;
                 case PolicyRejectedException:
+                case Ocicrypt.LayerKeyUnavailableException:
                     return TtrpcStatusCode.PermissionDenied;
+                case Ocicrypt.LayerDecryptionException:
+                    return TtrpcStatusCode.DataLoss;
             }
         }
 

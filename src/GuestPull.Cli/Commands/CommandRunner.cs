@@ -37,7 +37,7 @@ internal static class CommandRunner
 
     private static bool IsUserFacing(Exception ex) => ex is RegistryException or OciFormatException or PlatformNotFoundException
         or Images.Pull.LayerPullException or Unpack.InvalidLayerException or Images.Spec.RuntimeSpecException
-        or Linux.NativeCallException
+        or Linux.NativeCallException or Ocicrypt.Keys.KeyLoadException
         or RegistryBlockedException or FormatException or ArgumentException or IOException or UnauthorizedAccessException
         or InvalidDataException or System.Text.Json.JsonException or TimeoutException;
 }

@@ -19,6 +19,7 @@ internal sealed class PullCommand
     private readonly Option<string> _root = StoreOptions.CreateRoot();
     private readonly Option<string?> _policy = PolicyCommand.CreatePolicyOption();
     private readonly Option<string?> _registriesD = PolicyCommand.CreateRegistriesDOption();
+    private readonly DecryptionOptions _decryption = new();
 
     private readonly Option<string?> _bundle = new("--bundle")
     {
@@ -56,6 +57,7 @@ internal sealed class PullCommand
             _policy,
             _registriesD,
         };
+        _decryption.AddTo(command);
         _registry.AddTo(command);
         global.AddTo(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(result, global, (logging, token) => RunAsync(result, logging, token), ct));
@@ -77,11 +79,13 @@ internal sealed class PullCommand
         var policy = PolicyCommand.LoadPolicy(result.GetValue(_policy), logging.CreateLogger<PullCommand>());
         var registriesDirectory = policy is null ? null : PolicyCommand.LoadRegistriesDirectory(result.GetValue(_registriesD));
 
+        var (decryption, keys) = _decryption.Load(result, logging.CreateLogger<DecryptionOptions>());
+        using var disposeKeys = new KeyDisposer(keys);
         var (client, reference) = await _registry.ConnectAsync(result, logging, cancellationToken).ConfigureAwait(false);
         using var disposeClient = client;
         using var evaluator = policy is null ? null : new PolicyEvaluator(policy, registriesDirectory, client, logging.CreateLogger<PolicyEvaluator>());
         await using var store = await LayerStore.OpenAsync(result.GetValue(_root)!, logging.CreateLogger<LayerStore>(), cancellationToken).ConfigureAwait(false);
-        var puller = new ImagePuller(client, store, new ImagePullOptions { MaxConcurrentLayers = concurrency, MaxLayerSize = maxLayerSize, Policy = evaluator }, logging.CreateLogger<ImagePuller>());
+        var puller = new ImagePuller(client, store, new ImagePullOptions { MaxConcurrentLayers = concurrency, MaxLayerSize = maxLayerSize, Policy = evaluator, Decryption = decryption }, logging.CreateLogger<ImagePuller>());
 
         PulledImage pulled;
         try

@@ -43,6 +43,11 @@ internal static class InspectJsonWriter
             json.WriteString("digest", layer.Digest.ToString());
             json.WriteNumber("size", layer.Size);
             json.WriteString("mediaType", layer.MediaType);
+            if (EncryptedLayerDescription.Recipients(layer) is { } recipients)
+            {
+                json.WriteBoolean("encrypted", true);
+                WriteList(json, "recipients", recipients);
+            }
             json.WriteString("diffID", diffId.ToString());
             json.WriteEndObject();
         }

@@ -44,6 +44,10 @@ internal static class InspectTextRenderer
             console.Write(new Markup($"[bold]Layer {n++}[/]  {FormatSize(layer.Size).EscapeMarkup()}  {layer.MediaType.EscapeMarkup()}\n"));
             console.WriteLine($"  digest  {layer.Digest}");
             console.WriteLine($"  diffID  {diffId}");
+            if (EncryptedLayerDescription.Recipients(layer) is { } recipients)
+            {
+                console.WriteLine($"  encrypted for  {string.Join("; ", recipients)}");
+            }
         }
 
         var total = image.Manifest.Layers.Sum(l => l.Size);

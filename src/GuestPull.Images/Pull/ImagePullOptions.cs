@@ -21,4 +21,10 @@ public sealed record ImagePullOptions
     /// Null pulls without checking signatures.
     /// </summary>
     public PolicyEvaluator? Policy { get; init; }
+
+    /// <summary>
+    /// Unwraps the keys of encrypted (ocicrypt) layers, before any layer is looked up or downloaded. Null
+    /// decrypts nothing: an image with an encrypted layer then fails, naming the layer and its recipients.
+    /// </summary>
+    public Ocicrypt.LayerKeyUnwrapper? Decryption { get; init; }
 }

@@ -4,6 +4,7 @@ using GuestPull.Images.Store;
 using GuestPull.Linux;
 using GuestPull.Oci.Model;
 using GuestPull.Oci.Registry;
+using GuestPull.Ocicrypt;
 using GuestPull.Unpack;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -61,13 +62,7 @@ public sealed class ImagePuller
         }
 
         var layers = image.LayersWithDiffIds.ToList();
-        foreach (var (layer, _) in layers)
-        {
-            if (!LayerDecompressor.IsSupported(layer.MediaType))
-            {
-                throw new OciFormatException($"{reference}: layer {layer.Digest} has unsupported media type {layer.MediaType}");
-            }
-        }
+        var keys = await EncryptedLayerKeys.UnwrapAsync(reference, layers.Select(l => l.Item1).ToList(), _options.Decryption, cancellationToken).ConfigureAwait(false);
 
         var downloaded = 0;
         var cached = 0;
@@ -76,10 +71,11 @@ public sealed class ImagePuller
         var tasks = layers.Select(async (entry, index) =>
         {
             var (layer, diffId) = entry;
+            var key = keys[index];
             progress?.Invoke(new LayerPullProgress(index, layer, LayerPullState.Waiting, 0));
             try
             {
-                if (await _store.HasLayerAsync(diffId, failFast.Token).ConfigureAwait(false))
+                if (await _store.IsLayerUsableAsync(diffId, key?.Options.KeyCheck, failFast.Token).ConfigureAwait(false))
                 {
                     Interlocked.Increment(ref cached);
                     progress?.Invoke(new LayerPullProgress(index, layer, LayerPullState.Cached, layer.Size));
@@ -91,8 +87,15 @@ public sealed class ImagePuller
                 {
                     var fetched = await _store.Downloads.RunOnceAsync(
                         diffId,
-                        ct => FetchLayerAsync(reference, index, layer, diffId, progress, ct),
+                        ct => FetchLayerAsync(reference, index, layer, diffId, key, progress, ct),
                         failFast.Token).ConfigureAwait(false);
+                    if (!fetched && !await _store.IsLayerUsableAsync(diffId, key?.Options.KeyCheck, failFast.Token).ConfigureAwait(false))
+                    {
+                        // Another pull committed the layer, but it came from an encrypted blob whose key this
+                        // pull has not shown: fetch and verify it here rather than share the other's result.
+                        fetched = await FetchLayerAsync(reference, index, layer, diffId, key, progress, failFast.Token).ConfigureAwait(false);
+                    }
+
                     if (fetched)
                     {
                         Interlocked.Increment(ref downloaded);
@@ -157,10 +160,10 @@ public sealed class ImagePuller
     }
 
     /// <returns>True when this call downloaded the layer; false when it appeared in the store meanwhile.</returns>
-    private async Task<bool> FetchLayerAsync(ImageReference reference, int index, Descriptor layer, Digest diffId, Action<LayerPullProgress>? progress, CancellationToken cancellationToken)
+    private async Task<bool> FetchLayerAsync(ImageReference reference, int index, Descriptor layer, Digest diffId, UnwrappedLayerKey? key, Action<LayerPullProgress>? progress, CancellationToken cancellationToken)
     {
         // Another process may have committed the layer while this one waited for its lock.
-        if (await _store.HasLayerAsync(diffId, cancellationToken).ConfigureAwait(false))
+        if (await _store.IsLayerUsableAsync(diffId, key?.Options.KeyCheck, cancellationToken).ConfigureAwait(false))
         {
             return false;
         }
@@ -173,12 +176,15 @@ public sealed class ImagePuller
             LayerApplyResult result;
             var blob = await _registry.OpenBlobAsync(reference, layer, cancellationToken).ConfigureAwait(false);
             await using (var counted = new ProgressReportingStream(blob, bytes => progress?.Invoke(new LayerPullProgress(index, layer, LayerPullState.Downloading, bytes))))
+            await using (var source = key is null ? counted : key.OpenDecryptingStream(counted, leaveOpen: true))
             {
                 try
                 {
+                    // The digest is the encrypted blob's (checked under the decryption, in counted's source);
+                    // the HMAC and the plaintext digest are checked when source reaches its end.
                     result = await LayerApplier.ApplyCompressedAsync(
-                        counted,
-                        layer.MediaType,
+                        source,
+                        EncryptedMediaTypes.Decrypted(layer.MediaType),
                         temp,
                         new LayerApplyOptions
                         {
@@ -205,13 +211,14 @@ public sealed class ImagePuller
                 {
                     // A blob altered in transit or at rest usually breaks decompression before its digest
                     // can be checked; reading the rest tells which it was, and the digest is the root cause.
-                    await DrainAsync(counted, cancellationToken).ConfigureAwait(false);
+                    await DrainDecryptedAsync(source, layer, reference, cancellationToken).ConfigureAwait(false);
                     throw new LayerPullException($"layer {layer.Digest} of {reference}: {ex.Message}", ex);
                 }
 
                 // Read the compressed stream to its end: that is where its size and digest are checked,
                 // and a decompressor may stop before the last bytes (padding, a second gzip member).
-                await DrainAsync(counted, cancellationToken).ConfigureAwait(false);
+                // For an encrypted layer, that end is also where the HMAC is checked.
+                await DrainDecryptedAsync(source, layer, reference, cancellationToken).ConfigureAwait(false);
             }
 
             if (result.DiffId != diffId.ToString())
@@ -224,7 +231,7 @@ public sealed class ImagePuller
                 _logger.LogWarning("layer {Digest}: {Count} parent directories without entries; only the first fit the record, the rest keep default attributes in bundles", layer.Digest, result.ImplicitDirectories.Count);
             }
 
-            await _store.CommitLayerAsync(temp, diffId, layer.Digest, layer.MediaType, result.Bytes, cancellationToken).ConfigureAwait(false);
+            await _store.CommitLayerAsync(temp, diffId, layer.Digest, layer.MediaType, result.Bytes, key?.Options.KeyCheck, cancellationToken).ConfigureAwait(false);
             _logger.LogInformation("layer {Digest}: {Size} bytes, {Files} files, unpacked as {DiffId}", layer.Digest, layer.Size, result.Files, diffId);
             return true;
         }
@@ -232,6 +239,18 @@ public sealed class ImagePuller
         {
             _store.AbortLayer(temp);
             throw;
+        }
+    }
+
+    private static async Task DrainDecryptedAsync(Stream stream, Descriptor layer, ImageReference reference, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await DrainAsync(stream, cancellationToken).ConfigureAwait(false);
+        }
+        catch (LayerDecryptionException ex)
+        {
+            throw new LayerPullException($"layer {layer.Digest} of {reference}: {ex.Message}", ex);
         }
     }
 

@@ -149,7 +149,7 @@ public sealed partial class LayerStore : IAsyncDisposable
 
     /// <summary>
     /// Creates an empty private directory under <c>tmp/</c> for the caller to unpack a layer into;
-    /// hand it to <see cref="CommitLayerAsync"/> or <see cref="AbortLayer"/>.
+    /// hand it to <see cref="CommitLayerAsync(string, Digest, Digest?, string, long, CancellationToken)"/> or <see cref="AbortLayer"/>.
     /// </summary>
     public string CreateTempLayerDirectory()
     {
@@ -170,7 +170,21 @@ public sealed partial class LayerStore : IAsyncDisposable
     /// <param name="mediaType">The blob's media type.</param>
     /// <param name="unpackedSize">The size of the uncompressed tar.</param>
     /// <param name="cancellationToken">Cancels before the move.</param>
-    public async Task<bool> CommitLayerAsync(string tempDirectory, Digest diffId, Digest? compressedDigest, string mediaType, long unpackedSize, CancellationToken cancellationToken = default)
+    public Task<bool> CommitLayerAsync(string tempDirectory, Digest diffId, Digest? compressedDigest, string mediaType, long unpackedSize, CancellationToken cancellationToken = default)
+        => CommitLayerAsync(tempDirectory, diffId, compressedDigest, mediaType, unpackedSize, keyCheck: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="CommitLayerAsync(string, Digest, Digest?, string, long, CancellationToken)"/> for a layer
+    /// decrypted from an encrypted blob: its key's check (see <see cref="IsLayerUsableAsync"/>) is recorded with the row.
+    /// </summary>
+    /// <param name="tempDirectory">A directory from <see cref="CreateTempLayerDirectory"/>.</param>
+    /// <param name="diffId">The verified DiffID of the unpacked tar.</param>
+    /// <param name="compressedDigest">The verified digest of the blob as fetched, if any.</param>
+    /// <param name="mediaType">The blob's media type.</param>
+    /// <param name="unpackedSize">The size of the uncompressed tar.</param>
+    /// <param name="keyCheck">The layer key's check, or null for a plain layer.</param>
+    /// <param name="cancellationToken">Cancels before the move.</param>
+    public async Task<bool> CommitLayerAsync(string tempDirectory, Digest diffId, Digest? compressedDigest, string mediaType, long unpackedSize, string? keyCheck, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mediaType);
         ArgumentOutOfRangeException.ThrowIfNegative(unpackedSize);
@@ -207,7 +221,7 @@ public sealed partial class LayerStore : IAsyncDisposable
 
         try
         {
-            await _database.InsertLayerAsync(diffId, compressedDigest, mediaType, unpackedSize, CancellationToken.None).ConfigureAwait(false);
+            await _database.InsertLayerAsync(diffId, compressedDigest, mediaType, unpackedSize, keyCheck, CancellationToken.None).ConfigureAwait(false);
         }
         catch when (added)
         {

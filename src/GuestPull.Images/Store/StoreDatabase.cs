@@ -63,12 +63,17 @@ internal sealed class StoreDatabase : IAsyncDisposable
     /// <summary>A stored time as a <see cref="DateTimeOffset"/>.</summary>
     public static DateTimeOffset Time(long milliseconds) => DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
 
-    /// <summary>Records a layer whose directory is in place; nothing when it is already recorded.</summary>
-    public Task InsertLayerAsync(Digest diffId, Digest? compressedDigest, string mediaType, long unpackedSize, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records a layer whose directory is in place; nothing when it is already recorded. A key check (the
+    /// layer came from an encrypted blob) is recorded in the same transaction, so the layer is never
+    /// visible without its protection.
+    /// </summary>
+    public Task InsertLayerAsync(Digest diffId, Digest? compressedDigest, string mediaType, long unpackedSize, string? keyCheck, CancellationToken cancellationToken)
         => RunAsync(async () =>
         {
             var now = Now();
-            using var command = _db.CreateCommand();
+            await using var transaction = await BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            using var command = Command(transaction, string.Empty);
             command.CommandText = """
                 INSERT INTO layers (diff_id, compressed_digest, media_type, unpacked_size, created, last_used)
                 VALUES ($d, $c, $m, $s, $now, $now) ON CONFLICT(diff_id) DO NOTHING
@@ -79,6 +84,15 @@ internal sealed class StoreDatabase : IAsyncDisposable
             command.Parameters.AddWithValue("$s", unpackedSize);
             command.Parameters.AddWithValue("$now", now);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            if (keyCheck is not null)
+            {
+                using var key = Command(transaction, "INSERT INTO layer_keys (diff_id, key_check) VALUES ($d, $k) ON CONFLICT DO NOTHING");
+                key.Parameters.AddWithValue("$d", diffId.ToString());
+                key.Parameters.AddWithValue("$k", keyCheck);
+                await key.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return 0;
         }, cancellationToken);
 

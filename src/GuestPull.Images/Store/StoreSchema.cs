@@ -31,5 +31,10 @@ internal static class StoreSchema
             PRIMARY KEY (image, position)
         );
         CREATE INDEX IF NOT EXISTS image_layers_diff_id ON image_layers(diff_id);
+        CREATE TABLE IF NOT EXISTS layer_keys (
+            diff_id   TEXT NOT NULL REFERENCES layers(diff_id) ON DELETE CASCADE,
+            key_check TEXT NOT NULL,
+            PRIMARY KEY (diff_id, key_check)
+        );
         """;
 }

@@ -49,6 +49,12 @@ internal static class GuestInitData
                 case "auth_file":
                     entries.Add(new(key, CopyFile(archive, key, (string)value, SecretMode)));
                     break;
+                case "ocicrypt_keyprovider_config":
+                    entries.Add(new(key, CopyFile(archive, key, (string)value, ReadOnlyMode)));
+                    break;
+                case "decryption_keys":
+                    entries.Add(new(key, CopyKeys(archive, key, (IReadOnlyList<string>)value)));
+                    break;
                 case "registries_d":
                     entries.Add(new(key, CopyDirectory(archive, key, (string)value, $"{Directory}/registries.d", 1)));
                     break;
@@ -81,6 +87,22 @@ internal static class GuestInitData
         return bytes.LongLength <= MaxBytes
             ? bytes
             : throw new ShimException($"the guest's initdata (agent settings and the files they name) is {bytes.LongLength} bytes, more than the {MaxBytes} allowed; check registries_d and the certs.d directories");
+    }
+
+    // Each entry is PATH[:PASSWORD] (skopeo's --decryption-key); the key file goes in as a secret, each
+    // in its own directory so two keys of one name stay apart, and the password stays with its entry.
+    private static List<string> CopyKeys(CpioArchiveWriter archive, string key, IReadOnlyList<string> entries)
+    {
+        var copied = new List<string>();
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var colon = entries[i].IndexOf(':', StringComparison.Ordinal);
+            var hostPath = colon < 0 ? entries[i] : entries[i][..colon];
+            var guestPath = CopyFile(archive, $"{key}/{i}", hostPath, SecretMode);
+            copied.Add(colon < 0 ? guestPath : guestPath + entries[i][colon..]);
+        }
+
+        return copied;
     }
 
     private static string CopyFile(CpioArchiveWriter archive, string key, string hostPath, UnixFileMode mode)
