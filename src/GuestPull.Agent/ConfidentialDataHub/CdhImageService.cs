@@ -65,17 +65,21 @@ internal sealed partial class CdhImageService : IAsyncDisposable
         }
 
         PolicyEvaluator? policy = null;
+        LayerDecryption? decryption = null;
         LayerStore? store = null;
         try
         {
             policy = Policy(settings, scratch, registry, logging);
+            // Kata gives CDH its key providers through $OCICRYPT_KEYPROVIDER_CONFIG, as ocicrypt does.
+            decryption = LayerDecryption.Load([], keyProviderConfig: null, logging);
             store = await LayerStore.OpenAsync(settings.WorkDir, logging.CreateLogger<LayerStore>(), cancellationToken).ConfigureAwait(false);
-            var images = new GuestImageService(registry, store, policy, settings.MaxConcurrentLayerDownloads, PullTimeout, logging);
+            var images = new GuestImageService(registry, store, policy, decryption, settings.MaxConcurrentLayerDownloads, PullTimeout, logging);
             return new CdhImageService(settings, store, images, new BundleWriter(logging.CreateLogger<BundleWriter>()), logging.CreateLogger("GuestPull.Cdh.Images"));
         }
         catch
         {
             policy?.Dispose();
+            decryption?.Dispose();
             registry.Dispose();
             if (store is not null)
             {

@@ -23,17 +23,25 @@ internal sealed class LayerDecryption : IDisposable
 
     public LayerKeyUnwrapper Unwrapper { get; }
 
-    public static LayerDecryption Load(AgentSettings settings, ILoggerFactory logging)
+    public static LayerDecryption Load(AgentSettings settings, ILoggerFactory logging) =>
+        Load(settings.DecryptionKeys, settings.KeyProviderConfig, logging);
+
+    /// <summary>
+    /// Loads <paramref name="keySpecs"/> (<c>FILE[:password]</c>) and the key provider config at
+    /// <paramref name="keyProviderConfig"/>, else <c>$OCICRYPT_KEYPROVIDER_CONFIG</c>'s (the confidential-data-hub
+    /// has only the latter).
+    /// </summary>
+    public static LayerDecryption Load(IEnumerable<string> keySpecs, string? keyProviderConfig, ILoggerFactory logging)
     {
         var keys = new List<DecryptionKey>();
         try
         {
-            foreach (var spec in settings.DecryptionKeys)
+            foreach (var spec in keySpecs)
             {
                 keys.Add(DecryptionKeyLoader.Load(spec));
             }
 
-            var providers = settings.KeyProviderConfig is { } path ? KeyProviderConfig.Load(path) : KeyProviderConfig.FromEnvironment();
+            var providers = keyProviderConfig is { } path ? KeyProviderConfig.Load(path) : KeyProviderConfig.FromEnvironment();
             return new LayerDecryption(keys, new LayerKeyUnwrapper(keys, providers, logger: logging.CreateLogger<LayerKeyUnwrapper>()));
         }
         catch (Exception ex) when (ex is KeyLoadException or FormatException)
