@@ -90,7 +90,7 @@ public sealed class ImagePuller
                 {
                     var fetched = await _store.Downloads.RunOnceAsync(
                         diffId,
-                        ct => FetchLayerAsync(reference, index, layer, diffId, progress, ct),
+                        ct => FetchLayerFallingBackAsync(reference, index, layer, diffId, progress, ct),
                         failFast.Token).ConfigureAwait(false);
                     if (fetched)
                     {
@@ -155,8 +155,30 @@ public sealed class ImagePuller
         };
     }
 
+    /// <summary>
+    /// A mirror is untrusted (a node cache, a peer): a copy that fails verification there, or breaks
+    /// off, is discarded and the layer fetched once more from the registry itself.
+    /// </summary>
+    private async Task<bool> FetchLayerFallingBackAsync(ImageReference reference, int index, Descriptor layer, Digest diffId, Action<LayerPullProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (!_registry.HasBlobMirrors(reference))
+        {
+            return await FetchLayerAsync(reference, index, layer, diffId, fromRegistryOnly: false, progress, cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            return await FetchLayerAsync(reference, index, layer, diffId, fromRegistryOnly: false, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RegistryException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogWarning("layer {Digest} of {Reference}: the copy from a mirror failed ({Error}); fetching it from the registry itself", layer.Digest, reference, ex.Message);
+            return await FetchLayerAsync(reference, index, layer, diffId, fromRegistryOnly: true, progress, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <returns>True when this call downloaded the layer; false when it appeared in the store meanwhile.</returns>
-    private async Task<bool> FetchLayerAsync(ImageReference reference, int index, Descriptor layer, Digest diffId, Action<LayerPullProgress>? progress, CancellationToken cancellationToken)
+    private async Task<bool> FetchLayerAsync(ImageReference reference, int index, Descriptor layer, Digest diffId, bool fromRegistryOnly, Action<LayerPullProgress>? progress, CancellationToken cancellationToken)
     {
         // Another process may have committed the layer while this one waited for its lock.
         if (await _store.HasLayerAsync(diffId, cancellationToken).ConfigureAwait(false))
@@ -169,7 +191,9 @@ public sealed class ImagePuller
         try
         {
             LayerApplyResult result;
-            var blob = await _registry.OpenBlobAsync(reference, layer, cancellationToken).ConfigureAwait(false);
+            var blob = fromRegistryOnly
+                ? await _registry.OpenBlobFromRegistryAsync(reference, layer, cancellationToken).ConfigureAwait(false)
+                : await _registry.OpenBlobAsync(reference, layer, cancellationToken).ConfigureAwait(false);
             await using (var counted = new ProgressReportingStream(blob, bytes => progress?.Invoke(new LayerPullProgress(index, layer, LayerPullState.Downloading, bytes))))
             {
                 try
