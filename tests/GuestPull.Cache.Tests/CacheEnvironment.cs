@@ -75,7 +75,7 @@ internal sealed class CacheEnvironment : IAsyncDisposable
                     LogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
                     Upstream = new RegistryClientOptions
                     {
-                        Registries = RegistriesConfiguration.Parse(NodeRegistriesConf(registry.Host), "cache registries.conf"),
+                        Registries = RegistriesConfiguration.Parse(NodeRegistriesConf(registry.Host), "cache registries.conf").WithInsecureRegistries([registry.Host]),
                         AuthFile = nodeCredentials ?? AuthFile.Empty,
                         CertificateDirectories = [],
                     },
@@ -125,11 +125,30 @@ internal sealed class CacheEnvironment : IAsyncDisposable
     };
 
     /// <summary>Pulls the image into a new layer store named <paramref name="store"/>; returns a digest of the unpacked layers' content.</summary>
-    public async Task<string> PullAsync(string store, CancellationToken cancellationToken, string? mirrorHost = null, RegistryCredential? credentials = null)
+    public Task<string> PullAsync(string store, CancellationToken cancellationToken, string? mirrorHost = null, RegistryCredential? credentials = null) =>
+        PullAsync(store, ClientOptions(mirrorHost, credentials), Reference, cancellationToken);
+
+    /// <summary>
+    /// Pulls the image by the registry's own 127.0.0.1:PORT name with the cache as the client's node
+    /// cache (the agent's <c>node_cache</c>): no registries.conf at all.
+    /// </summary>
+    public Task<string> PullWithNodeCacheAsync(string store, CancellationToken cancellationToken) =>
+        PullAsync(
+            store,
+            new RegistryClientOptions
+            {
+                Registries = RegistriesConfiguration.Empty.WithInsecureRegistries([Registry.Host]),
+                NodeCache = Cache.Address,
+                CertificateDirectories = [],
+            },
+            $"{Registry.Host}/{Repository}:{TwoLayerImageFixture.Tag}",
+            cancellationToken);
+
+    private async Task<string> PullAsync(string store, RegistryClientOptions options, string reference, CancellationToken cancellationToken)
     {
-        using var client = new RegistryClient(ClientOptions(mirrorHost, credentials));
+        using var client = new RegistryClient(options);
         await using var layers = await LayerStore.OpenAsync(Work.Combine(store), cancellationToken);
-        var pulled = await new ImagePuller(client, layers).PullAsync(ImageReference.Parse(Reference), null, null, cancellationToken);
+        var pulled = await new ImagePuller(client, layers).PullAsync(ImageReference.Parse(reference), null, null, cancellationToken);
         return TreeDigest.Of(pulled.LayerDirectories);
     }
 

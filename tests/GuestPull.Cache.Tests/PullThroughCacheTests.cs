@@ -37,6 +37,22 @@ public sealed class PullThroughCacheTests : IClassFixture<TwoLayerImageFixture>
     }
 
     [Fact]
+    public async Task ANodeCacheServesEveryRegistryWithoutARegistriesConfEntry()
+    {
+        await using var environment = await CacheEnvironment.StartAsync(_image, Timeout);
+
+        var first = await environment.PullWithNodeCacheAsync("store-1", Timeout);
+        var second = await environment.PullWithNodeCacheAsync("store-2", Timeout);
+
+        Assert.Equal(first, second);
+        Assert.Equal(first, await environment.PullAsync("store-3", Timeout));
+        foreach (var blob in _image.BlobDigests)
+        {
+            Assert.Equal(1, await environment.RegistryBlobGetsAsync(blob, Timeout));
+        }
+    }
+
+    [Fact]
     public async Task EightConcurrentPullsWithAnEmptyCacheFetchEachBlobOnce()
     {
         await using var environment = await CacheEnvironment.StartAsync(_image, Timeout);

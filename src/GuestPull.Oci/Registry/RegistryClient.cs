@@ -39,7 +39,12 @@ public sealed class RegistryClient : IDisposable
     public async Task<FetchedManifest> GetManifestAsync(ImageReference reference, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);
-        return await OnEachEndpointAsync(reference, (session, ct) => FetchManifestAsync(session, reference, ct), cancellationToken).ConfigureAwait(false);
+        var endpoints = _options.Registries.Resolve(reference.Registry, reference.Repository, reference.Digest is not null).Endpoints;
+        return await OnEachEndpointAsync(
+            reference,
+            reference.Digest is null ? endpoints : WithNodeCache(reference, endpoints),
+            (session, ct) => FetchManifestAsync(session, reference, ct),
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -237,7 +242,12 @@ public sealed class RegistryClient : IDisposable
     private static string Served(RepositorySession session) => session.Endpoint.Host;
 
     private IReadOnlyList<Configuration.RegistryEndpoint> BlobEndpoints(ImageReference reference) =>
-        _options.Registries.ResolveBlobs(reference.Registry, reference.Repository, reference.Digest is not null).Endpoints;
+        WithNodeCache(reference, _options.Registries.ResolveBlobs(reference.Registry, reference.Repository, reference.Digest is not null).Endpoints);
+
+    private IReadOnlyList<Configuration.RegistryEndpoint> WithNodeCache(ImageReference reference, IReadOnlyList<Configuration.RegistryEndpoint> endpoints) =>
+        _options.NodeCache is { } cache
+            ? [new Configuration.RegistryEndpoint(cache, reference.Registry + "/" + reference.Repository, Insecure: true, IsMirror: true), .. endpoints]
+            : endpoints;
 
     private Task<T> OnEachEndpointAsync<T>(ImageReference reference, Func<RepositorySession, CancellationToken, Task<T>> action, CancellationToken cancellationToken) =>
         OnEachEndpointAsync(reference, _options.Registries.Resolve(reference.Registry, reference.Repository, reference.Digest is not null).Endpoints, action, cancellationToken);
