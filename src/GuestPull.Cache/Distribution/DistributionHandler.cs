@@ -115,7 +115,11 @@ internal sealed class DistributionHandler
             _logger.LogWarning("cache: {Name}@{Digest}: {Error}", upstream.Name, digest, ex.Message);
             await RefuseAsync(context, failure.Status, failure.Code == "UNKNOWN" ? unknown : failure.Code, ex.Message).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; a fetch it started goes on for the others.
+        }
+        catch (Exception ex)
         {
             // Headers are out: cut the connection so the client sees a broken download, never a clean short one.
             _logger.LogWarning("cache: serving {Name}@{Digest} broke off: {Error}", upstream.Name, digest, ex.Message);

@@ -204,11 +204,8 @@ internal sealed class BlobStore : IDisposable
         TryDelete(EntryPath(digest));
     }
 
-    public void Dispose()
-    {
-        _stopping.Cancel();
-        _stopping.Dispose();
-    }
+    /// <summary>Cancels the fetches under way (their files are deleted); the token source stays alive for them to observe.</summary>
+    public void Dispose() => _stopping.Cancel();
 
     private async Task RunDownloadAsync(BlobDownload download, Func<CancellationToken, Task<Stream>> open, Action<long> onUpstreamBytes)
     {
