@@ -18,6 +18,7 @@ internal static class Program
         root.Subcommands.Add(new PullCommand().Build(global));
         root.Subcommands.Add(new PolicyCommand().Build(global));
         root.Subcommands.Add(SnapshotterCommand.Build());
+        root.Subcommands.Add(CacheCommand.Build());
         root.Subcommands.Add(AgentCommand.Build());
         root.Subcommands.Add(ShimCommand.Build());
         root.Subcommands.Add(VerifyCommand.Build(global));

@@ -69,6 +69,16 @@ public sealed class ConfigurationTests
         Assert.Equal(IPAddress.Parse(address), settings.LoopbackGateway);
     }
 
+    [Theory]
+    [InlineData("127.0.0.1:5050")]
+    [InlineData("cache.node.internal:5050")]
+    [InlineData("[fd00::2]:5050")]
+    public void NodeCache_TakesAHostAndPort(string hostPort)
+    {
+        var settings = AgentConfigParser.Parse($"node_cache = \"{hostPort}\"\n", "agent.toml");
+        Assert.Equal(hostPort, settings.NodeCache);
+    }
+
     [Fact]
     public void UnknownKey_IsWarnedAbout()
     {
@@ -95,6 +105,9 @@ public sealed class ConfigurationTests
     [InlineData("loopback_gateway = \"0.0.0.0\"", "agent.toml: loopback_gateway: expected an IPv4 or IPv6 address, e.g. \"10.0.2.2\", got \"0.0.0.0\"")]
     [InlineData("loopback_gateway = \"\"", "agent.toml: loopback_gateway: expected an IPv4 or IPv6 address, e.g. \"10.0.2.2\", got \"\"")]
     [InlineData("loopback_gateway = 10", "agent.toml: loopback_gateway: expected an IPv4 or IPv6 address, e.g. \"10.0.2.2\", got 10")]
+    [InlineData("node_cache = \"127.0.0.1\"", "agent.toml: node_cache: expected \"host:port\" of the node cache, e.g. \"127.0.0.1:5050\", got \"127.0.0.1\"")]
+    [InlineData("node_cache = \"127.0.0.1:5050/registry.example.com\"", "agent.toml: node_cache: expected \"host:port\" of the node cache")]
+    [InlineData("node_cache = \"127.0.0.1:0\"", "agent.toml: node_cache: expected \"host:port\" of the node cache")]
     [InlineData("image_root = ", "agent.toml: line 1, column ")]
     [InlineData("image_root = ", ": not valid TOML: ")]
     public void InvalidValue_IsRefused_NamingTheKey(string toml, string message)

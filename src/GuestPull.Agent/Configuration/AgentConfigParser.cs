@@ -65,6 +65,7 @@ internal static class AgentConfigParser
                 "host_rootfs_root" => settings with { HostRootfsRoot = file.GetAbsolutePath(key) },
                 "copy_root" => settings with { CopyRoot = file.GetAbsolutePath(key) },
                 "loopback_gateway" => settings with { LoopbackGateway = Address(file, key) },
+                "node_cache" => settings with { NodeCache = HostPort(file, key) },
                 _ => Warn(settings, warnings, file.UnknownKeyWarning(key)),
             };
         }
@@ -110,6 +111,16 @@ internal static class AgentConfigParser
         }
 
         return keys;
+    }
+
+    private static string HostPort(TomlSection file, string key)
+    {
+        var text = file.GetNonEmptyString(key);
+        var colon = text.LastIndexOf(':');
+        return colon > 0 && int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535
+            && !text.Any(c => char.IsWhiteSpace(c) || c == '/')
+            ? text
+            : throw file.Invalid(key, "\"host:port\" of the node cache, e.g. \"127.0.0.1:5050\"", text);
     }
 
     private static List<string> HostList(TomlSection file, string key)

@@ -77,6 +77,13 @@ internal sealed record AgentSettings
     /// </summary>
     public IPAddress? LoopbackGateway { get; init; }
 
+    /// <summary>
+    /// <c>host:port</c> of the node cache (<c>guestpull cache</c>), tried first for blobs and manifests
+    /// by digest; anything it serves is verified like the registry's, and a bad copy is fetched again
+    /// from the registry. A loopback host is dialled through <see cref="LoopbackGateway"/>. Null: none.
+    /// </summary>
+    public string? NodeCache { get; init; }
+
     /// <summary>Unknown keys, for the log.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }

@@ -33,7 +33,7 @@ internal sealed partial class GuestImageService : IDisposable
     {
         var registries = RegistriesConfiguration.Load(settings.RegistriesConf).WithInsecureRegistries(settings.InsecureRegistries);
         _registry = new RegistryClient(
-            new RegistryClientOptions { Registries = registries, AuthFile = AuthFile.Load(settings.AuthFile), LoopbackGateway = settings.LoopbackGateway },
+            new RegistryClientOptions { Registries = registries, AuthFile = AuthFile.Load(settings.AuthFile), LoopbackGateway = settings.LoopbackGateway, NodeCache = settings.NodeCache },
             logging.CreateLogger<RegistryClient>());
         _store = store;
         _policy = CreatePolicy(settings, _registry, logging);

@@ -80,6 +80,23 @@ internal sealed class RegistryCommandOptions
         command.Options.Add(Retries);
     }
 
+    /// <summary>
+    /// Adds the flags that say how registries are reached, without the image argument, --platform or
+    /// --creds (a daemon such as <c>guestpull cache</c> serves many images with the node's credentials).
+    /// </summary>
+    public void AddConnectionFlagsTo(Command command)
+    {
+        command.Options.Add(AuthFile);
+        command.Options.Add(RegistriesConf);
+        command.Options.Add(InsecureRegistries);
+        command.Options.Add(CaFile);
+        command.Options.Add(Timeout);
+        command.Options.Add(Retries);
+    }
+
+    /// <summary>Client options from the flags <see cref="AddConnectionFlagsTo"/> added.</summary>
+    public RegistryClientOptions BuildConnection(ParseResult result) => Build(result, null);
+
     /// <summary>The requested platform, or null for this machine's.</summary>
     public Platform? GetPlatform(ParseResult result) => result.GetValue(Platform) is { } text ? Oci.Model.Platform.Parse(text) : null;
 
@@ -103,7 +120,7 @@ internal sealed class RegistryCommandOptions
     }
 
     /// <summary>Builds client options from the parsed flags; bad files and values throw with a message that names them.</summary>
-    public RegistryClientOptions Build(ParseResult result, ImageReference reference)
+    public RegistryClientOptions Build(ParseResult result, ImageReference? reference)
     {
         var registries = RegistriesConfiguration.Load(result.GetValue(RegistriesConf));
         var insecure = result.GetValue(InsecureRegistries) ?? [];
@@ -127,8 +144,8 @@ internal sealed class RegistryCommandOptions
         return new RegistryClientOptions
         {
             AuthFile = GuestPull.Oci.Registry.Auth.AuthFile.Load(result.GetValue(AuthFile)),
-            ExplicitCredentials = ParseCredentials(result.GetValue(Credentials)),
-            ExplicitCredentialsHost = reference.IsShortName ? null : reference.Registry,
+            ExplicitCredentials = reference is null ? null : ParseCredentials(result.GetValue(Credentials)),
+            ExplicitCredentialsHost = reference is null || reference.IsShortName ? null : reference.Registry,
             Registries = registries,
             CaFile = result.GetValue(CaFile),
             RequestTimeout = TimeSpan.FromSeconds(timeout),

@@ -87,13 +87,13 @@ public sealed class ImagePuller
                 {
                     var fetched = await _store.Downloads.RunOnceAsync(
                         diffId,
-                        ct => FetchLayerAsync(reference, index, layer, diffId, key, progress, ct),
+                        ct => FetchLayerFallingBackAsync(reference, index, layer, diffId, key, progress, ct),
                         failFast.Token).ConfigureAwait(false);
                     if (!fetched && !await _store.IsLayerUsableAsync(diffId, key?.Options.KeyCheck, failFast.Token).ConfigureAwait(false))
                     {
                         // Another pull committed the layer, but it came from an encrypted blob whose key this
                         // pull has not shown: fetch and verify it here rather than share the other's result.
-                        fetched = await FetchLayerAsync(reference, index, layer, diffId, key, progress, failFast.Token).ConfigureAwait(false);
+                        fetched = await FetchLayerFallingBackAsync(reference, index, layer, diffId, key, progress, failFast.Token).ConfigureAwait(false);
                     }
 
                     if (fetched)
@@ -159,8 +159,30 @@ public sealed class ImagePuller
         };
     }
 
+    /// <summary>
+    /// A mirror is untrusted (a node cache, a peer): a copy that fails verification there, or breaks
+    /// off, is discarded and the layer fetched once more from the registry itself.
+    /// </summary>
+    private async Task<bool> FetchLayerFallingBackAsync(ImageReference reference, int index, Descriptor layer, Digest diffId, UnwrappedLayerKey? key, Action<LayerPullProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (!_registry.HasBlobMirrors(reference))
+        {
+            return await FetchLayerAsync(reference, index, layer, diffId, key, fromRegistryOnly: false, progress, cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            return await FetchLayerAsync(reference, index, layer, diffId, key, fromRegistryOnly: false, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RegistryException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogWarning("layer {Digest} of {Reference}: the copy from a mirror failed ({Error}); fetching it from the registry itself", layer.Digest, reference, ex.Message);
+            return await FetchLayerAsync(reference, index, layer, diffId, key, fromRegistryOnly: true, progress, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <returns>True when this call downloaded the layer; false when it appeared in the store meanwhile.</returns>
-    private async Task<bool> FetchLayerAsync(ImageReference reference, int index, Descriptor layer, Digest diffId, UnwrappedLayerKey? key, Action<LayerPullProgress>? progress, CancellationToken cancellationToken)
+    private async Task<bool> FetchLayerAsync(ImageReference reference, int index, Descriptor layer, Digest diffId, UnwrappedLayerKey? key, bool fromRegistryOnly, Action<LayerPullProgress>? progress, CancellationToken cancellationToken)
     {
         // Another process may have committed the layer while this one waited for its lock.
         if (await _store.IsLayerUsableAsync(diffId, key?.Options.KeyCheck, cancellationToken).ConfigureAwait(false))
@@ -174,7 +196,9 @@ public sealed class ImagePuller
         {
             var maxLayerSize = _options.MaxLayerSize ?? Math.Max(1, FileSystemCalls.AvailableBytes(temp));
             LayerApplyResult result;
-            var blob = await _registry.OpenBlobAsync(reference, layer, cancellationToken).ConfigureAwait(false);
+            var blob = fromRegistryOnly
+                ? await _registry.OpenBlobFromRegistryAsync(reference, layer, cancellationToken).ConfigureAwait(false)
+                : await _registry.OpenBlobAsync(reference, layer, cancellationToken).ConfigureAwait(false);
             await using (var counted = new ProgressReportingStream(blob, bytes => progress?.Invoke(new LayerPullProgress(index, layer, LayerPullState.Downloading, bytes))))
             await using (var source = key is null ? counted : key.OpenDecryptingStream(counted, leaveOpen: true))
             {

@@ -39,7 +39,12 @@ public sealed class RegistryClient : IDisposable
     public async Task<FetchedManifest> GetManifestAsync(ImageReference reference, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);
-        return await OnEachEndpointAsync(reference, (session, ct) => FetchManifestAsync(session, reference, ct), cancellationToken).ConfigureAwait(false);
+        var endpoints = _options.Registries.Resolve(reference.Registry, reference.Repository, reference.Digest is not null).Endpoints;
+        return await OnEachEndpointAsync(
+            reference,
+            reference.Digest is null ? endpoints : WithNodeCache(reference, endpoints),
+            (session, ct) => FetchManifestAsync(session, reference, ct),
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -153,8 +158,16 @@ public sealed class RegistryClient : IDisposable
             throw new ContentVerificationException($"blob {descriptor.Digest} of {reference.Name} is {descriptor.Size} bytes, over the limit of {maxSize}");
         }
 
-        await using var stream = await OpenBlobAsync(reference, descriptor, cancellationToken).ConfigureAwait(false);
-        return await BoundedRead.ReadAsync(stream, maxSize, cancellationToken).ConfigureAwait(false);
+        // Read inside the endpoint loop: a mirror whose copy fails verification is passed over for the next source.
+        return await OnEachEndpointAsync(
+            reference,
+            BlobEndpoints(reference),
+            async (session, ct) =>
+            {
+                await using var stream = await _blobs.OpenAsync(session, descriptor, $"blob {descriptor.Digest} of {reference.Name}", ct).ConfigureAwait(false);
+                return await BoundedRead.ReadAsync(stream, maxSize, ct).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -168,7 +181,44 @@ public sealed class RegistryClient : IDisposable
         ArgumentNullException.ThrowIfNull(descriptor);
         return await OnEachEndpointAsync(
             reference,
+            BlobEndpoints(reference),
             (session, ct) => _blobs.OpenAsync(session, descriptor, $"blob {descriptor.Digest} of {reference.Name}", ct),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Like <see cref="OpenBlobAsync(ImageReference, Descriptor, CancellationToken)"/>, from the
+    /// registry itself (or its configured location) only, passing over every mirror: the second
+    /// try after a mirror's copy failed verification.
+    /// </summary>
+    public async Task<Stream> OpenBlobFromRegistryAsync(ImageReference reference, Descriptor descriptor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(descriptor);
+        var session = _sessions.Get(reference, BlobEndpoints(reference)[^1]);
+        return await _blobs.OpenAsync(session, descriptor, $"blob {descriptor.Digest} of {reference.Name}", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether blobs of <paramref name="reference"/> are tried at a mirror before the registry.</summary>
+    public bool HasBlobMirrors(ImageReference reference)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        return BlobEndpoints(reference).Count > 1;
+    }
+
+    /// <summary>
+    /// Opens a blob whose size is not known in advance (a pull-through cache asked for it by digest
+    /// alone): the size is the registry's Content-Length, which the stream then holds the content to
+    /// (<see cref="Stream.Length"/>), and the digest is verified as it is read, as with a descriptor.
+    /// </summary>
+    /// <exception cref="RegistryException">Not found, refused, unreachable, or no Content-Length.</exception>
+    public async Task<Stream> OpenBlobAsync(ImageReference reference, Digest digest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        return await OnEachEndpointAsync(
+            reference,
+            BlobEndpoints(reference),
+            (session, ct) => _blobs.OpenUnsizedAsync(session, digest, $"blob {digest} of {reference.Name}", ct),
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -191,10 +241,19 @@ public sealed class RegistryClient : IDisposable
 
     private static string Served(RepositorySession session) => session.Endpoint.Host;
 
-    private async Task<T> OnEachEndpointAsync<T>(ImageReference reference, Func<RepositorySession, CancellationToken, Task<T>> action, CancellationToken cancellationToken)
+    private IReadOnlyList<Configuration.RegistryEndpoint> BlobEndpoints(ImageReference reference) =>
+        WithNodeCache(reference, _options.Registries.ResolveBlobs(reference.Registry, reference.Repository, reference.Digest is not null).Endpoints);
+
+    private IReadOnlyList<Configuration.RegistryEndpoint> WithNodeCache(ImageReference reference, IReadOnlyList<Configuration.RegistryEndpoint> endpoints) =>
+        _options.NodeCache is { } cache
+            ? [new Configuration.RegistryEndpoint(cache, reference.Registry + "/" + reference.Repository, Insecure: true, IsMirror: true), .. endpoints]
+            : endpoints;
+
+    private Task<T> OnEachEndpointAsync<T>(ImageReference reference, Func<RepositorySession, CancellationToken, Task<T>> action, CancellationToken cancellationToken) =>
+        OnEachEndpointAsync(reference, _options.Registries.Resolve(reference.Registry, reference.Repository, reference.Digest is not null).Endpoints, action, cancellationToken);
+
+    private async Task<T> OnEachEndpointAsync<T>(ImageReference reference, IReadOnlyList<Configuration.RegistryEndpoint> endpoints, Func<RepositorySession, CancellationToken, Task<T>> action, CancellationToken cancellationToken)
     {
-        var resolution = _options.Registries.Resolve(reference.Registry, reference.Repository, reference.Digest is not null);
-        var endpoints = resolution.Endpoints;
         for (var i = 0; i < endpoints.Count; i++)
         {
             var endpoint = endpoints[i];

@@ -19,6 +19,14 @@ public sealed record RegistryClientOptions
     /// <summary>Mirrors, remapped locations, blocked and insecure registries.</summary>
     public RegistriesConfiguration Registries { get; init; } = RegistriesConfiguration.Empty;
 
+    /// <summary>
+    /// <c>HOST:PORT</c> of a node cache (<c>guestpull cache</c>): a digest-only mirror, over plain HTTP,
+    /// tried first for every registry's blobs and manifests named by digest, with the registry as the
+    /// first path component (<c>/v2/registry.example.com/library/busybox/blobs/…</c>). Unlike a
+    /// registries.conf mirror it needs no entry per registry. Never sent credentials of a registry.
+    /// </summary>
+    public string? NodeCache { get; init; }
+
     /// <summary>A PEM file of extra CA certificates trusted in addition to the system roots.</summary>
     public string? CaFile { get; init; }
 

@@ -3,6 +3,9 @@ namespace GuestPull.Oci.Registry;
 /// <summary>A response body stream that disposes its response with it, so connections return to the pool.</summary>
 internal sealed class ResponseOwningStream(Stream inner, HttpResponseMessage response) : Stream
 {
+    /// <summary>The response's Content-Length, when it sent one.</summary>
+    public long? ContentLength => response.Content.Headers.ContentLength;
+
     public override bool CanRead => true;
 
     public override bool CanSeek => false;

@@ -36,6 +36,30 @@ internal sealed class ResumableBlobReader
             _options.ReadIdleTimeout);
     }
 
+    /// <summary>
+    /// Opens a blob known by digest only: its size is taken from the first response's Content-Length
+    /// and then enforced like a descriptor's (a pull-through cache does not know sizes in advance).
+    /// </summary>
+    public async Task<Stream> OpenUnsizedAsync(RepositorySession session, Digest digest, string what, CancellationToken cancellationToken)
+    {
+        var unsized = new Descriptor("application/octet-stream", digest, 0);
+        var first = await OpenAtAsync(session, unsized, 0, what, cancellationToken).ConfigureAwait(false);
+        if (first is not ResponseOwningStream { ContentLength: { } size and >= 0 })
+        {
+            await first.DisposeAsync().ConfigureAwait(false);
+            throw new RegistryException($"{what}: {session.Endpoint.Host} sent no Content-Length");
+        }
+
+        var descriptor = unsized with { Size = size };
+        return new VerifyingBlobStream(
+            (offset, innerCt) => OpenAtAsync(session, descriptor, offset, what, innerCt),
+            first,
+            descriptor,
+            what,
+            _options.MaxBlobResumes,
+            _options.ReadIdleTimeout);
+    }
+
     private static async Task SkipAsync(Stream stream, long count, CancellationToken cancellationToken)
     {
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);

@@ -20,6 +20,7 @@ internal static class ShimConfigParser
         "image_root", "bundle_root", "registries_conf", "auth_file", "insecure_registries", "policy",
         "pull_concurrency", "pull_timeout_seconds", "runc_path", "runc_root", "pause_binary", "registries_d",
         "host_rootfs_root", "loopback_gateway", "copy_root", "decryption_keys", "ocicrypt_keyprovider_config",
+        "node_cache",
     };
 
     /// <summary>

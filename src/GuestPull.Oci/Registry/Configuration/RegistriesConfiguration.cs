@@ -120,7 +120,25 @@ public sealed class RegistriesConfiguration
     /// <returns>The endpoints to try.</returns>
     /// <exception cref="RegistryBlockedException">The matching rule is <c>blocked</c>.</exception>
     /// <exception cref="InvalidDataException">The matching rule's location leaves no repository for this reference.</exception>
-    public RegistryResolution Resolve(string registryHost, string repository, bool byDigest)
+    public RegistryResolution Resolve(string registryHost, string repository, bool byDigest) =>
+        ResolveWith(registryHost, repository, mirror => mirror.Serves(byDigest));
+
+    /// <summary>
+    /// Like <see cref="Resolve"/>, for the blobs of a pull. A blob is always named by its digest:
+    /// GuestPull resolves a tag at a source that serves tags first, so the blobs of a pull by tag
+    /// come from every mirror (digest-only ones included), and those of a pull by digest from the
+    /// mirrors that serve pulls by digest.
+    /// </summary>
+    /// <param name="registryHost">The registry of the reference, <c>host[:port]</c>.</param>
+    /// <param name="repository">The repository path.</param>
+    /// <param name="byDigest">The pull names a digest rather than a tag.</param>
+    /// <returns>The endpoints to try.</returns>
+    /// <exception cref="RegistryBlockedException">The matching rule is <c>blocked</c>.</exception>
+    /// <exception cref="InvalidDataException">The matching rule's location leaves no repository for this reference.</exception>
+    public RegistryResolution ResolveBlobs(string registryHost, string repository, bool byDigest) =>
+        ResolveWith(registryHost, repository, mirror => !byDigest || mirror.Serves(byDigest: true));
+
+    private RegistryResolution ResolveWith(string registryHost, string repository, Func<RegistryMirror, bool> serves)
     {
         ArgumentException.ThrowIfNullOrEmpty(registryHost);
         ArgumentException.ThrowIfNullOrEmpty(repository);
@@ -152,7 +170,7 @@ public sealed class RegistriesConfiguration
         var endpoints = new List<RegistryEndpoint>();
         foreach (var mirror in rule.Mirrors)
         {
-            if (mirror.Serves(byDigest))
+            if (serves(mirror))
             {
                 endpoints.Add(Relocate(rule, mirror.Location, remainder, reference, mirror.Insecure, isMirror: true));
             }

@@ -1,0 +1,4 @@
+using System.Runtime.Versioning;
+
+// The benchmark unpacks layers and runs the Linux-only node cache.
+[assembly: SupportedOSPlatform("linux")]

@@ -1,0 +1,4 @@
+using System.Runtime.Versioning;
+
+// The cache is a Linux node daemon; so are its tests.
+[assembly: SupportedOSPlatform("linux")]
