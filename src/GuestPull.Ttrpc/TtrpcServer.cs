@@ -370,7 +370,9 @@ public sealed class TtrpcServer : IAsyncDisposable
     private (ServerConnection? Connection, bool Refused) TryAddConnection(Stream stream, bool counted)
     {
         // Nothing is allocated per connection until it starts reading, so a refused one costs little.
-        var connection = new ServerConnection(stream, _methods, _options.MaxMessageSize, _options.IdleTimeout, counted, () => Interlocked.Increment(ref _idleClosed));
+        // The bounds are for clients that come and go; a virtio-serial port is the host's one link.
+        var idleTimeout = counted ? _options.IdleTimeout : Timeout.InfiniteTimeSpan;
+        var connection = new ServerConnection(stream, _methods, _options.MaxMessageSize, idleTimeout, counted, () => Interlocked.Increment(ref _idleClosed));
         lock (_gate)
         {
             if (_stopping.IsCancellationRequested)

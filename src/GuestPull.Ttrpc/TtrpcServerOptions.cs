@@ -27,7 +27,7 @@ public sealed class TtrpcServerOptions
     /// How long a connection may stay without a request in flight and without a byte from its client
     /// before the server closes it; <see cref="Timeout.InfiniteTimeSpan"/> (the default) keeps idle
     /// connections open. Only for servers whose clients reconnect: a containerd shim's client keeps one
-    /// connection for the sandbox's life, however quiet.
+    /// connection for the sandbox's life, however quiet. A virtio-serial port is never closed for idling.
     /// </summary>
     public TimeSpan IdleTimeout { get; init; } = Timeout.InfiniteTimeSpan;
 }
