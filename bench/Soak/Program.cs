@@ -3,7 +3,7 @@ using GuestPull.Bench.Soak;
 
 // bench/soak: soak benchmarks (not tests). Usage:
 //   guestpull-bench-soak snapshotter [--clients 64] [--duration SECONDS (600)] [--warmup SECONDS (30)] [--guestpull PATH]
-//   guestpull-bench-soak agent [--pods 500] [--warmup-pods 20] [--guestpull PATH]
+//   guestpull-bench-soak agent [--pods 500] [--warmup-pods 100] [--guestpull PATH]
 //   guestpull-bench-soak agent-connections [--connections 5000] [--guestpull PATH]
 // PATH is guestpull.dll (run with dotnet) or a published guestpull; by default artifacts/bin/guestpull when
 // built, else the CLI's Release build output.
@@ -39,7 +39,7 @@ Console.CancelKeyPress += (_, e) =>
 return args[0] switch
 {
     "snapshotter" => await SnapshotterSoak.RunAsync(guestpull, Number("clients", 64), TimeSpan.FromSeconds(Number("duration", 600)), TimeSpan.FromSeconds(Number("warmup", 30)), stop.Token),
-    "agent" => await AgentSoak.RunAsync(guestpull, Number("pods", 500), Number("warmup-pods", 20), stop.Token),
+    "agent" => await AgentSoak.RunAsync(guestpull, Number("pods", 500), Number("warmup-pods", 100), stop.Token),
     _ => await AgentConnectionsSoak.RunAsync(guestpull, Number("connections", 5000), stop.Token),
 };
 
