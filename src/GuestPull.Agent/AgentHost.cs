@@ -76,7 +76,7 @@ public static partial class AgentHost
         GuestImageService? images = null;
         ContainerManager? containers = null;
         var files = new FileCopyService(settings.CopyRoot, logging.CreateLogger("GuestPull.Agent.Files"));
-        var server = new TtrpcServer();
+        var server = new TtrpcServer(new TtrpcServerOptions { MaxConnections = settings.MaxConnections, IdleTimeout = settings.IdleTimeout });
         try
         {
             images = CreateImageService(settings, store, logging);

@@ -356,6 +356,11 @@ public sealed class TtrpcClient : ITtrpcChannel
             // After disposal or a write failure the stream is gone; Close keeps the first reason.
             Close($"reading from the server failed: {ex.Message}", ex);
         }
+        finally
+        {
+            // The loop was the reader's only user: its buffer goes back to the pool.
+            _reader.Dispose();
+        }
     }
 
     private void Dispatch(Frame frame)

@@ -23,6 +23,8 @@ public sealed class TtrpcServer : IAsyncDisposable
     private readonly List<UnixSocketListener> _listeners = [];
     private readonly List<Task> _acceptLoops = [];
     private Task? _shutdown;
+    private long _refused;
+    private long _idleClosed;
 
     /// <summary>Creates a server with no methods and no listeners.</summary>
     /// <param name="options">Server settings, or null for the defaults.</param>
@@ -31,7 +33,18 @@ public sealed class TtrpcServer : IAsyncDisposable
         _options = options ?? new TtrpcServerOptions();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.MaxMessageSize, nameof(_options.MaxMessageSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.ShutdownTimeout, TimeSpan.Zero, nameof(_options.ShutdownTimeout));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.MaxConnections, nameof(_options.MaxConnections));
+        if (_options.IdleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.IdleTimeout, TimeSpan.Zero, nameof(_options.IdleTimeout));
+        }
     }
+
+    /// <summary>How many connections were closed at once because <see cref="TtrpcServerOptions.MaxConnections"/> were open.</summary>
+    public long RefusedConnectionCount => Interlocked.Read(ref _refused);
+
+    /// <summary>How many connections were closed for having been idle for <see cref="TtrpcServerOptions.IdleTimeout"/>.</summary>
+    public long IdleClosedCount => Interlocked.Read(ref _idleClosed);
 
     /// <summary>The number of open connections.</summary>
     public int ConnectionCount
@@ -156,8 +169,14 @@ public sealed class TtrpcServer : IAsyncDisposable
     public async Task ServeAsync(Stream stream, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var connection = TryAddConnection(stream)
-            ?? throw new ObjectDisposedException(nameof(TtrpcServer), "The server is shutting down.");
+        var (connection, refused) = TryAddConnection(stream, counted: true);
+        if (connection is null)
+        {
+            throw refused
+                ? new IOException($"The server already serves {_options.MaxConnections} connections, its limit; the stream was closed.")
+                : new ObjectDisposedException(nameof(TtrpcServer), "The server is shutting down.");
+        }
+
         await using (cancellationToken.Register(connection.Abort).ConfigureAwait(false))
         {
             await connection.Completion.ConfigureAwait(false);
@@ -268,7 +287,8 @@ public sealed class TtrpcServer : IAsyncDisposable
             }
 
             backoff = TimeSpan.Zero;
-            if (TryAddConnection(new NetworkStream(socket, ownsSocket: true)) is null)
+            var (connection, refused) = TryAddConnection(new NetworkStream(socket, ownsSocket: true), counted: true);
+            if (connection is null && !refused)
             {
                 return;
             }
@@ -291,7 +311,7 @@ public sealed class TtrpcServer : IAsyncDisposable
             }
 
             // The connection owns the port from here and closes it when it ends.
-            var connection = TryAddConnection(port);
+            var (connection, _) = TryAddConnection(port, counted: false);
             if (connection is null)
             {
                 return;
@@ -345,15 +365,27 @@ public sealed class TtrpcServer : IAsyncDisposable
         return null;
     }
 
-    private ServerConnection? TryAddConnection(Stream stream)
+    // Null when shutting down, or (refused = true) when the connection limit is reached; either way the
+    // stream is closed. A counted connection is one the limit applies to.
+    private (ServerConnection? Connection, bool Refused) TryAddConnection(Stream stream, bool counted)
     {
-        var connection = new ServerConnection(stream, _methods, _options.MaxMessageSize);
+        // Nothing is allocated per connection until it starts reading, so a refused one costs little.
+        // The bounds are for clients that come and go; a virtio-serial port is the host's one link.
+        var idleTimeout = counted ? _options.IdleTimeout : Timeout.InfiniteTimeSpan;
+        var connection = new ServerConnection(stream, _methods, _options.MaxMessageSize, idleTimeout, counted, () => Interlocked.Increment(ref _idleClosed));
         lock (_gate)
         {
             if (_stopping.IsCancellationRequested)
             {
                 stream.Dispose();
-                return null;
+                return (null, false);
+            }
+
+            if (counted && _connections.Count(c => c.Counted) >= _options.MaxConnections)
+            {
+                Interlocked.Increment(ref _refused);
+                stream.Dispose();
+                return (null, true);
             }
 
             _connections.Add(connection);
@@ -361,7 +393,7 @@ public sealed class TtrpcServer : IAsyncDisposable
 
         connection.Start();
         _ = RemoveWhenFinishedAsync(connection);
-        return connection;
+        return (connection, false);
     }
 
     private async Task RemoveWhenFinishedAsync(ServerConnection connection)

@@ -84,6 +84,49 @@ public sealed class SnapshotsGrpcTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task KeysAndParentsOver4096Bytes_AreInvalidArgumentNamingTheLimit()
+    {
+        var atLimit = new string('k', 4096);
+        var over = new string('k', 4097);
+        var huge = new string('k', 1024 * 1024);
+
+        // containerd's own limit for keys is the same as for labels; exactly 4096 bytes still works.
+        await _client.PrepareAsync(Prepare(atLimit, ""));
+        await _client.CommitAsync(new CommitSnapshotRequest { Key = atLimit, Name = "base" });
+
+        // Bytes, not characters: 2049 two-byte characters are 4098 bytes.
+        var multiByte = new string('é', 2049);
+        foreach (var call in new Func<Task>[]
+        {
+            () => _client.PrepareAsync(Prepare(over, "")).ResponseAsync,
+            () => _client.PrepareAsync(Prepare(multiByte, "")).ResponseAsync,
+            () => _client.PrepareAsync(Prepare("k", huge)).ResponseAsync,
+            () => _client.ViewAsync(new ViewSnapshotRequest { Key = "v", Parent = over }).ResponseAsync,
+            () => _client.CommitAsync(new CommitSnapshotRequest { Key = "k", Name = huge }).ResponseAsync,
+            () => _client.StatAsync(new StatSnapshotRequest { Key = huge }).ResponseAsync,
+            () => _client.MountsAsync(new MountsRequest { Key = over }).ResponseAsync,
+            () => _client.RemoveAsync(new RemoveSnapshotRequest { Key = over }).ResponseAsync,
+            () => _client.UsageAsync(new UsageRequest { Key = over }).ResponseAsync,
+            () => _client.UpdateAsync(new UpdateSnapshotRequest { Info = new Info { Name = over } }).ResponseAsync,
+        })
+        {
+            var error = await Assert.ThrowsAsync<RpcException>(call);
+            Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+            Assert.Contains("over the limit of 4096 bytes", error.Status.Detail, StringComparison.Ordinal);
+            Assert.True(error.Status.Detail.Length < 300, "the message must not echo the whole key back");
+        }
+
+        // Nothing of the refused calls was created.
+        var listed = new List<Info>();
+        using var list = _client.List(new ListSnapshotsRequest());
+        while (await list.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            listed.AddRange(list.ResponseStream.Current.Info);
+        }
+        Assert.Equal(["base"], listed.Select(info => info.Name));
+    }
+
+    [Fact]
     public async Task UnknownParent_IsNotFound()
     {
         var error = await Assert.ThrowsAsync<RpcException>(() => _client.PrepareAsync(Prepare("k", "no-such-parent")).ResponseAsync);

@@ -66,12 +66,18 @@ internal static class AgentConfigParser
                 "copy_root" => settings with { CopyRoot = file.GetAbsolutePath(key) },
                 "loopback_gateway" => settings with { LoopbackGateway = Address(file, key) },
                 "node_cache" => settings with { NodeCache = HostPort(file, key) },
+                "max_connections" => settings with { MaxConnections = (int)file.GetInteger(key, 1, 65_536) },
+                "idle_timeout_seconds" => settings with { IdleTimeout = IdleTimeout(file, key) },
                 _ => Warn(settings, warnings, file.UnknownKeyWarning(key)),
             };
         }
 
         return settings with { Warnings = warnings };
     }
+
+    // 0 means never, as for the other time-outs of the containerd world.
+    private static TimeSpan IdleTimeout(TomlSection file, string key) =>
+        file.GetInteger(key, 0, 86_400) is var seconds && seconds == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(seconds);
 
     private static AgentSettings Warn(AgentSettings settings, List<string> warnings, string warning)
     {

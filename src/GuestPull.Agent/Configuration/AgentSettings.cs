@@ -13,6 +13,12 @@ internal sealed record AgentSettings
     public const int DefaultPullConcurrency = 3;
 
     /// <summary>
+    /// The shim holds one connection per sandbox, a debugging client one more: 64 leaves room for
+    /// reconnects while connections that pile up (each holds memory) are turned away.
+    /// </summary>
+    public const int DefaultMaxConnections = 64;
+
+    /// <summary>
     /// Kata's guest shared directory: where Kata's runtime copies the files a container mounts when
     /// the guest shares no file system with the host. (Kata's agent itself accepts any path under its
     /// CONTAINER_BASE, /run/kata-containers; this agent confines copies to where they are meant to go.)
@@ -83,6 +89,16 @@ internal sealed record AgentSettings
     /// from the registry. A loopback host is dialled through <see cref="LoopbackGateway"/>. Null: none.
     /// </summary>
     public string? NodeCache { get; init; }
+
+    /// <summary>How many ttrpc connections the agent serves at once; one more is closed when accepted.</summary>
+    public int MaxConnections { get; init; } = DefaultMaxConnections;
+
+    /// <summary>
+    /// How long a connection may stay idle (no call in flight, nothing received) before the agent closes
+    /// it; infinite (the default) never closes one, since the shim keeps its single connection for the
+    /// sandbox's life and does not reconnect.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = Timeout.InfiniteTimeSpan;
 
     /// <summary>Unknown keys, for the log.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];

@@ -63,6 +63,8 @@ public sealed record ImageConfig
                 throw new OciFormatException("image config is not a JSON object");
             }
 
+            DuplicateKeys.Refuse(root, "image config");
+
             const string where = "image config";
             var os = JsonFields.RequiredString(root, "os", where);
             var architecture = JsonFields.RequiredString(root, "architecture", where);

@@ -6,7 +6,7 @@ namespace GuestPull.Oci.Model;
 /// Strict parser for OCI indexes/manifests and Docker manifest lists/schema 2 manifests. Schema 1
 /// is refused. A document is rejected when its <c>mediaType</c> disagrees with the Content-Type it was
 /// served with, or when it carries both <c>manifests</c> and <c>layers</c> (an ambiguous document
-/// that two parsers could read differently).
+/// that two parsers could read differently), or when an object anywhere in it repeats a key.
 /// </summary>
 public static class ManifestParser
 {
@@ -41,6 +41,8 @@ public static class ManifestParser
             {
                 throw new OciFormatException("manifest is not a JSON object");
             }
+
+            DuplicateKeys.Refuse(root, root.TryGetProperty("manifests", out _) ? "index" : "manifest");
 
             var schemaVersion = root.TryGetProperty("schemaVersion", out var sv) && sv.ValueKind == JsonValueKind.Number && sv.TryGetInt32(out var v) ? v : (int?)null;
             if (schemaVersion == 1)

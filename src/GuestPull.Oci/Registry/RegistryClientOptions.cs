@@ -57,8 +57,14 @@ public sealed record RegistryClientOptions
     /// <summary>The longest backoff, including one asked for with Retry-After.</summary>
     public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How many times one blob download is resumed with <c>Range</c> after the connection drops.</summary>
-    public int MaxBlobResumes { get; init; } = 5;
+    /// <summary>
+    /// How many times one blob download is resumed with <c>Range</c> after the connection drops or stalls;
+    /// null (the default) for <see cref="MaxAttempts"/> − 1, since a resume is one more attempt at the blob.
+    /// </summary>
+    public int? MaxBlobResumes { get; init; }
+
+    /// <summary>The resume budget in force.</summary>
+    internal int BlobResumes => MaxBlobResumes ?? Math.Max(0, MaxAttempts - 1);
 
     /// <summary>The largest manifest accepted (the distribution spec's 4 MiB).</summary>
     public int MaxManifestSize { get; init; } = 4 * 1024 * 1024;

@@ -128,7 +128,8 @@ internal sealed class RegistryTransport : IDisposable
     private static bool IsRedirect(HttpStatusCode status) => status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found
         or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
 
-    private static bool SameOrigin(Uri a, Uri b) =>
+    /// <summary>Whether two URLs share scheme, host and port.</summary>
+    internal static bool SameOrigin(Uri a, Uri b) =>
         string.Equals(a.Scheme, b.Scheme, StringComparison.OrdinalIgnoreCase) && string.Equals(a.Host, b.Host, StringComparison.OrdinalIgnoreCase) && a.Port == b.Port;
 
     private async Task<HttpResponseMessage> SendFollowingRedirectsAsync(Uri uri, Func<Uri, bool, HttpRequestMessage> build, string what, CancellationToken cancellationToken)

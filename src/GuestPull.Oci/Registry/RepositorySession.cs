@@ -121,6 +121,11 @@ internal sealed class RepositorySession
 
             using (response)
             {
+                if (response.RequestMessage?.RequestUri is { } answered && !RegistryTransport.SameOrigin(uri, answered))
+                {
+                    throw WithheldAcrossRedirect(uri, answered, what, response.StatusCode);
+                }
+
                 if (authenticated)
                 {
                     var (code, summary) = await RegistryErrorBody.ReadAsync(response, cancellationToken).ConfigureAwait(false);
@@ -195,6 +200,17 @@ internal sealed class RepositorySession
         {
             _authLock.Release();
         }
+    }
+
+    // A 401 from where a redirect led: our Authorization never went there, so neither the password nor
+    // the registry is to blame. Answering the challenge would mean sending credentials off-origin.
+    private RegistryAuthenticationException WithheldAcrossRedirect(Uri asked, Uri answered, string what, HttpStatusCode status)
+    {
+        var from = asked.GetLeftPart(UriPartial.Authority);
+        var to = answered.GetLeftPart(UriPartial.Authority);
+        return _credential is null
+            ? new RegistryAuthenticationException($"{what}: {Endpoint.Host} redirected to {to}, which asks for credentials; none are configured, and credentials never follow a redirect that leaves the registry's origin ({from})", status)
+            : new RegistryAuthenticationException($"{what}: {Endpoint.Host} redirected to {to}, which asks for credentials; the credentials of user \"{_credential.Username}\" were withheld by policy because the redirect left the registry's origin ({from} → {to})", status);
     }
 
     /// <summary>The Basic Authorization header value for <paramref name="credential"/>.</summary>

@@ -32,8 +32,9 @@ internal sealed class ResumableBlobReader
             first,
             descriptor,
             what,
-            _options.MaxBlobResumes,
-            _options.ReadIdleTimeout);
+            _options.BlobResumes,
+            _options.ReadIdleTimeout,
+            session.Endpoint.Host);
     }
 
     /// <summary>
@@ -56,31 +57,39 @@ internal sealed class ResumableBlobReader
             first,
             descriptor,
             what,
-            _options.MaxBlobResumes,
-            _options.ReadIdleTimeout);
+            _options.BlobResumes,
+            _options.ReadIdleTimeout,
+            session.Endpoint.Host);
     }
 
-    private static async Task SkipAsync(Stream stream, long count, CancellationToken cancellationToken)
+    // Returns how many bytes were skipped: fewer than count when the blob ended first.
+    private static async Task<long> SkipAsync(Stream stream, long count, CancellationToken cancellationToken)
     {
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
         {
-            while (count > 0)
+            var skipped = 0L;
+            while (skipped < count)
             {
-                var read = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, count)), cancellationToken).ConfigureAwait(false);
+                var read = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, count - skipped)), cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
-                    throw new IOException("the blob ended before the resume offset");
+                    break;
                 }
 
-                count -= read;
+                skipped += read;
             }
+
+            return skipped;
         }
         finally
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    private static ContentVerificationException Truncated(RepositorySession session, Descriptor descriptor, long length, string what, string how) =>
+        new($"{what}: truncated blob: {session.Endpoint.Host} has only {length} of the {descriptor.Size} bytes its descriptor declares ({how})");
 
     private async Task<Stream> OpenAtAsync(RepositorySession session, Descriptor descriptor, long offset, string what, CancellationToken cancellationToken)
     {
@@ -97,6 +106,13 @@ internal sealed class ResumableBlobReader
             cancellationToken).ConfigureAwait(false);
         try
         {
+            if (offset > 0 && response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+            {
+                // The body ended at `offset` and nothing lies beyond it: the registry's copy is short.
+                var length = response.Content.Headers.ContentRange?.Length ?? offset;
+                throw Truncated(session, descriptor, length, what, $"it answered 416 Requested Range Not Satisfiable to a resume at byte {offset}");
+            }
+
             await RegistryErrorBody.ThrowIfFailedAsync(response, session, what, cancellationToken).ConfigureAwait(false);
             var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             if (offset == 0)
@@ -116,9 +132,20 @@ internal sealed class ResumableBlobReader
                 return new ResponseOwningStream(stream, response);
             }
 
-            // No Range support: read the whole blob again and skip what was already hashed.
+            // No Range support: read the whole blob again and skip what was already hashed. When the
+            // whole blob is no longer than what was read already, there is nothing more to come.
+            if (response.Content.Headers.ContentLength is { } whole && whole <= offset && whole < descriptor.Size)
+            {
+                throw Truncated(session, descriptor, whole, what, $"downloaded again from the start, since it ignores Range");
+            }
+
             _logger.LogInformation("{What}: {Host} ignores Range; downloading again and skipping {Offset} bytes", what, session.Endpoint.Host, offset);
-            await SkipAsync(stream, offset, cancellationToken).ConfigureAwait(false);
+            var skipped = await SkipAsync(stream, offset, cancellationToken).ConfigureAwait(false);
+            if (skipped < offset)
+            {
+                throw Truncated(session, descriptor, skipped, what, "downloaded again from the start, since it ignores Range");
+            }
+
             return new ResponseOwningStream(stream, response);
         }
         catch

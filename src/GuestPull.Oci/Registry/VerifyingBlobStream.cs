@@ -16,6 +16,7 @@ internal sealed class VerifyingBlobStream : Stream
     private readonly string _what;
     private readonly int _maxResumes;
     private readonly TimeSpan _idleTimeout;
+    private readonly string? _source;
     private readonly IncrementalHash _hash;
     private Stream? _current;
     private long _position;
@@ -28,8 +29,10 @@ internal sealed class VerifyingBlobStream : Stream
     /// <param name="what">Names the blob in error messages.</param>
     /// <param name="maxResumes">How many resumes are allowed.</param>
     /// <param name="idleTimeout">How long a read may wait for a byte before the connection counts as dropped.</param>
-    public VerifyingBlobStream(Func<long, CancellationToken, Task<Stream>> open, Stream? first, Descriptor descriptor, string what, int maxResumes, TimeSpan idleTimeout)
+    /// <param name="source">The registry or mirror serving the blob, for messages.</param>
+    public VerifyingBlobStream(Func<long, CancellationToken, Task<Stream>> open, Stream? first, Descriptor descriptor, string what, int maxResumes, TimeSpan idleTimeout, string? source = null)
     {
+        _source = source;
         _open = open;
         _current = first;
         _descriptor = descriptor;
@@ -87,7 +90,11 @@ internal sealed class VerifyingBlobStream : Stream
                 }
                 catch (Exception ex) when (RegistryTransport.IsTransient(ex, cancellationToken))
                 {
-                    throw new RegistryException($"{_what}: download failed at byte {_position} of {_descriptor.Size} after {_resumes} resumes: {ex.Message}", innerException: ex);
+                    // The idle time-out's cancellation says only "canceled": name what happened instead.
+                    var reason = ex is OperationCanceledException
+                        ? $"the connection{(_source is null ? string.Empty : " to " + _source)} stalled: no data for {_idleTimeout.TotalSeconds:0.###} s"
+                        : ex.Message;
+                    throw new RegistryException($"{_what}: download failed at byte {_position} of {_descriptor.Size} after {DescribeResumes()}: {reason}", innerException: ex);
                 }
             }
 
@@ -156,7 +163,7 @@ internal sealed class VerifyingBlobStream : Stream
     {
         if (_position != _descriptor.Size)
         {
-            throw new ContentVerificationException($"{_what}: size mismatch: expected {_descriptor.Size} bytes, received {_position}");
+            throw new ContentVerificationException($"{_what}: size mismatch: expected {_descriptor.Size} bytes, received {_position} (the body ended early after {DescribeResumes()})");
         }
 
         var actual = Digest.FromHash(_descriptor.Digest.Algorithm, _hash.GetHashAndReset());
@@ -167,6 +174,9 @@ internal sealed class VerifyingBlobStream : Stream
 
         _verified = true;
     }
+
+    private string DescribeResumes() =>
+        (_resumes == 1 ? "1 resume" : $"{_resumes} resumes") + $" (at most {_maxResumes}: the retry limit)";
 
     private async ValueTask DropCurrentAsync()
     {

@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using GuestPull.Api.Containerd.Snapshots.V1;
+using GuestPull.Snapshotter.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace GuestPull.Snapshotter.Service;
@@ -13,6 +14,8 @@ internal sealed partial class SnapshotsService(SnapshotManager manager, ILogger<
     public override Task<PrepareSnapshotResponse> Prepare(PrepareSnapshotRequest request, ServerCallContext context) =>
         Guard("Prepare", request.Key, async cancellationToken =>
         {
+            SnapshotNameRules.Validate(request.Key, "key");
+            SnapshotNameRules.Validate(request.Parent, "parent");
             var mounts = await manager.PrepareAsync(request.Key, request.Parent, request.Labels, cancellationToken).ConfigureAwait(false);
             var response = new PrepareSnapshotResponse();
             response.Mounts.Add(ProtoConversions.ToMounts(mounts));
@@ -22,6 +25,8 @@ internal sealed partial class SnapshotsService(SnapshotManager manager, ILogger<
     public override Task<ViewSnapshotResponse> View(ViewSnapshotRequest request, ServerCallContext context) =>
         Guard("View", request.Key, async cancellationToken =>
         {
+            SnapshotNameRules.Validate(request.Key, "key");
+            SnapshotNameRules.Validate(request.Parent, "parent");
             var mounts = await manager.ViewAsync(request.Key, request.Parent, request.Labels, cancellationToken).ConfigureAwait(false);
             var response = new ViewSnapshotResponse();
             response.Mounts.Add(ProtoConversions.ToMounts(mounts));
@@ -31,6 +36,7 @@ internal sealed partial class SnapshotsService(SnapshotManager manager, ILogger<
     public override Task<MountsResponse> Mounts(MountsRequest request, ServerCallContext context) =>
         Guard("Mounts", request.Key, async cancellationToken =>
         {
+            SnapshotNameRules.Validate(request.Key, "key");
             var mounts = await manager.MountsAsync(request.Key, cancellationToken).ConfigureAwait(false);
             var response = new MountsResponse();
             response.Mounts.Add(ProtoConversions.ToMounts(mounts));
@@ -40,6 +46,8 @@ internal sealed partial class SnapshotsService(SnapshotManager manager, ILogger<
     public override Task<Empty> Commit(CommitSnapshotRequest request, ServerCallContext context) =>
         Guard("Commit", request.Key, async cancellationToken =>
         {
+            SnapshotNameRules.Validate(request.Key, "key");
+            SnapshotNameRules.Validate(request.Name, "name");
             await manager.CommitAsync(request.Name, request.Key, request.Labels, cancellationToken).ConfigureAwait(false);
             return new Empty();
         }, context);
@@ -47,6 +55,7 @@ internal sealed partial class SnapshotsService(SnapshotManager manager, ILogger<
     public override Task<Empty> Remove(RemoveSnapshotRequest request, ServerCallContext context) =>
         Guard("Remove", request.Key, async cancellationToken =>
         {
+            SnapshotNameRules.Validate(request.Key, "key");
             await manager.RemoveAsync(request.Key, cancellationToken).ConfigureAwait(false);
             return new Empty();
         }, context);
@@ -54,6 +63,7 @@ internal sealed partial class SnapshotsService(SnapshotManager manager, ILogger<
     public override Task<StatSnapshotResponse> Stat(StatSnapshotRequest request, ServerCallContext context) =>
         Guard("Stat", request.Key, async cancellationToken =>
         {
+            SnapshotNameRules.Validate(request.Key, "key");
             var record = await manager.StatAsync(request.Key, cancellationToken).ConfigureAwait(false);
             return new StatSnapshotResponse { Info = ProtoConversions.ToInfo(record) };
         }, context);
@@ -62,6 +72,7 @@ internal sealed partial class SnapshotsService(SnapshotManager manager, ILogger<
         Guard("Update", request.Info?.Name ?? string.Empty, async cancellationToken =>
         {
             var info = request.Info ?? throw SnapshotException.InvalidArgument("update request has no info");
+            SnapshotNameRules.Validate(info.Name, "name");
             var paths = request.UpdateMask?.Paths.ToList() ?? [];
             var record = await manager.UpdateAsync(info.Name, info.Labels, paths, cancellationToken).ConfigureAwait(false);
             return new UpdateSnapshotResponse { Info = ProtoConversions.ToInfo(record) };
@@ -82,6 +93,7 @@ internal sealed partial class SnapshotsService(SnapshotManager manager, ILogger<
     public override Task<UsageResponse> Usage(UsageRequest request, ServerCallContext context) =>
         Guard("Usage", request.Key, async cancellationToken =>
         {
+            SnapshotNameRules.Validate(request.Key, "key");
             var usage = await manager.UsageAsync(request.Key, cancellationToken).ConfigureAwait(false);
             return new UsageResponse { Size = usage.Size, Inodes = usage.Inodes };
         }, context);
@@ -101,7 +113,7 @@ internal sealed partial class SnapshotsService(SnapshotManager manager, ILogger<
         }
         catch (SnapshotException ex)
         {
-            LogRefused(operation, key, ex.Code, ex.Message);
+            LogRefused(operation, SnapshotNameRules.ForLog(key), ex.Code, ex.Message);
             throw new RpcException(new Status(ToStatusCode(ex.Code), ex.Message));
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
@@ -110,8 +122,8 @@ internal sealed partial class SnapshotsService(SnapshotManager manager, ILogger<
         }
         catch (Exception ex) when (ex is not RpcException)
         {
-            LogFailed(ex, operation, key);
-            throw new RpcException(new Status(StatusCode.Unknown, $"{operation} {key}: {ex.Message}"));
+            LogFailed(ex, operation, SnapshotNameRules.ForLog(key));
+            throw new RpcException(new Status(StatusCode.Unknown, $"{operation} {SnapshotNameRules.ForLog(key)}: {ex.Message}"));
         }
     }
 

@@ -5,18 +5,21 @@ namespace GuestPull.Ttrpc.Framing;
 /// <summary>
 /// Reads ttrpc frames from a stream. Reads go through one per-connection buffer so that a small frame
 /// costs one read system call; the only per-frame allocation is the pooled payload buffer.
-/// Not thread-safe: one reader loop per connection owns it.
+/// The connection buffer is rented from the shared pool at the first read and given back by
+/// <see cref="Dispose"/>, so a closed connection leaves nothing behind for the collector to find.
+/// Not thread-safe: one reader loop per connection owns it, and disposes it once no read is pending.
 /// </summary>
-internal sealed class FrameReader
+internal sealed class FrameReader : IDisposable
 {
     private const int BufferSize = 64 * 1024;
 
     private readonly Stream _stream;
     private readonly int _maxMessageSize;
-    private readonly byte[] _buffer = new byte[BufferSize];
+    private byte[] _buffer = [];
     private int _start;
     private int _end;
     private uint _pendingSkip;
+    private bool _disposed;
 
     public FrameReader(Stream stream, int maxMessageSize)
     {
@@ -34,6 +37,12 @@ internal sealed class FrameReader
     /// <exception cref="IOException">The connection ended in the middle of a frame.</exception>
     public async ValueTask<Frame?> ReadAsync(CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_buffer.Length == 0)
+        {
+            _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        }
+
         if (_pendingSkip > 0)
         {
             var skip = _pendingSkip;
@@ -79,6 +88,25 @@ internal sealed class FrameReader
         }
 
         return Frame.WithPayload(header, payload);
+    }
+
+    /// <summary>Whether the connection buffer is rented (for tests of what a closed connection keeps).</summary>
+    internal bool HoldsBuffer => _buffer.Length > 0;
+
+    /// <summary>Returns the connection buffer to the pool. Call only when no read is in progress.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
     }
 
     // Makes at least `count` bytes available in the buffer; false when the stream ended first.

@@ -6,10 +6,15 @@ namespace GuestPull.Ttrpc.Server;
 
 /// <summary>
 /// One accepted connection: a reader loop that starts a task per request, and a shared frame writer
-/// for the responses. Ends when the client leaves, the server drains it, or the server aborts it.
+/// for the responses. Ends when the client leaves, the server drains it, the server aborts it, or it
+/// stays idle (no call in flight, nothing received) for the idle time-out.
 /// </summary>
 internal sealed class ServerConnection
 {
+    private readonly TimeSpan _idleTimeout;
+    private readonly Action _onIdleClose;
+    private readonly Timer? _idleTimer;
+    private long _lastActivity = Environment.TickCount64;
     private readonly Stream _stream;
     private readonly FrameReader _reader;
     private readonly FrameWriter _writer;
@@ -23,19 +28,39 @@ internal sealed class ServerConnection
     private bool _readerDone;
     private int _streamClosed;
 
-    public ServerConnection(Stream stream, MethodRegistry methods, int maxMessageSize)
+    /// <param name="stream">The connected stream; the connection owns it.</param>
+    /// <param name="methods">The handlers.</param>
+    /// <param name="maxMessageSize">The largest frame payload.</param>
+    /// <param name="idleTimeout">How long the connection may idle before it is closed; infinite for never.</param>
+    /// <param name="counted">Whether the server's connection limit applies to it.</param>
+    /// <param name="onIdleClose">Called when the idle time-out closes the connection.</param>
+    public ServerConnection(Stream stream, MethodRegistry methods, int maxMessageSize, TimeSpan idleTimeout, bool counted, Action onIdleClose)
     {
         _stream = stream;
         _methods = methods;
         _maxMessageSize = maxMessageSize;
+        _idleTimeout = idleTimeout;
+        _onIdleClose = onIdleClose;
+        Counted = counted;
         _reader = new FrameReader(stream, maxMessageSize);
         _writer = new FrameWriter(stream, maxMessageSize);
+        if (idleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            _idleTimer = new Timer(static state => ((ServerConnection)state!).OnIdleTimer(), this, Timeout.Infinite, Timeout.Infinite);
+        }
     }
 
     /// <summary>Completes once the reader has stopped and every handler has returned.</summary>
     public Task Completion => _finished.Task;
 
-    public void Start() => _ = Task.Run(RunAsync);
+    /// <summary>Whether the server's connection limit applies to this connection.</summary>
+    public bool Counted { get; }
+
+    public void Start()
+    {
+        _idleTimer?.Change(_idleTimeout, Timeout.InfiniteTimeSpan);
+        _ = Task.Run(RunAsync);
+    }
 
     /// <summary>Refuses new requests and closes the connection once the calls in flight have answered.</summary>
     public void BeginDrain()
@@ -73,6 +98,7 @@ internal sealed class ServerConnection
                 }
 
                 var frame = next.Value;
+                Volatile.Write(ref _lastActivity, Environment.TickCount64);
                 try
                 {
                     await AcceptFrameAsync(frame).ConfigureAwait(false);
@@ -92,6 +118,14 @@ internal sealed class ServerConnection
             // As upstream: once the client is gone, handlers still running are cancelled.
             CancelLifetime();
             CloseStream();
+            if (_idleTimer is not null)
+            {
+                await _idleTimer.DisposeAsync().ConfigureAwait(false);
+            }
+
+            // No read is pending any more: the connection buffer goes back to the pool now, not
+            // whenever the collector finds this object.
+            _reader.Dispose();
             bool idle;
             lock (_gate)
             {
@@ -263,8 +297,44 @@ internal sealed class ServerConnection
         }
     }
 
+    // Closes the connection if nothing is in flight and nothing arrived for the idle time-out;
+    // otherwise waits for the rest of the time-out from the last activity.
+    private void OnIdleTimer()
+    {
+        TimeSpan wait;
+        lock (_gate)
+        {
+            if (_readerDone || _draining)
+            {
+                return;
+            }
+
+            var idleFor = TimeSpan.FromMilliseconds(Environment.TickCount64 - Volatile.Read(ref _lastActivity));
+            wait = _active > 0 ? _idleTimeout : _idleTimeout - idleFor;
+        }
+
+        if (wait > TimeSpan.Zero)
+        {
+            try
+            {
+                _idleTimer!.Change(wait, Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The connection ended meanwhile.
+            }
+
+            return;
+        }
+
+        _onIdleClose();
+        CancelLifetime();
+        CloseStream();
+    }
+
     private void OnHandlerFinished()
     {
+        Volatile.Write(ref _lastActivity, Environment.TickCount64);
         bool closeNow;
         bool finished;
         lock (_gate)

@@ -63,15 +63,18 @@ public sealed class InspectAuthenticationTests : IClassFixture<BusyboxImageFixtu
     [Fact]
     public async Task TokenAuthCachesTheTokenAndRejectsAWrongPassword()
     {
+        // The token server is another port of 127.0.0.1: credentials may only go there over HTTPS.
         await using var registry = await RegistryInstance.StartAsync(new RegistryOptions
         {
+            Tls = true,
             TokenAuth = new TokenServerOptions { Users = new Dictionary<string, string> { ["bob"] = "hunter2" } },
         }, Timeout);
+        Assert.Equal("https", registry.TokenServer!.Realm.Scheme);
         await ImageBuilder.PushAsync(_image.LayoutDirectory, BusyboxImageFixture.Tag, registry, Repo, new PushOptions { Credentials = new RegistryCredentials("bob", "hunter2") }, Timeout);
         var reference = registry.Host + "/" + Repo;
-        registry.TokenServer!.ClearRequests();
+        registry.TokenServer.ClearRequests();
 
-        var ok = await GuestPullCli.RunAsync("inspect", "--insecure-registry", registry.Host, "--creds", "bob:hunter2", "--format", "json", reference);
+        var ok = await GuestPullCli.RunAsync("inspect", "--tls-ca-file", registry.CaCertificatePath!, "--creds", "bob:hunter2", "--format", "json", reference);
         CliAssert.Succeeded(ok);
         Assert.Contains(_image.ManifestDigest, ok.StandardOutput, StringComparison.Ordinal);
 
@@ -79,10 +82,28 @@ public sealed class InspectAuthenticationTests : IClassFixture<BusyboxImageFixtu
         Assert.Equal(1, registry.TokenServer.IssuedCount);
         Assert.Equal("bob", registry.TokenServer.Requests.Single().User);
 
-        var wrong = await GuestPullCli.RunAsync("inspect", "--insecure-registry", registry.Host, "--creds", "bob:nope", reference);
+        var wrong = await GuestPullCli.RunAsync("inspect", "--tls-ca-file", registry.CaCertificatePath!, "--creds", "bob:nope", reference);
         CliAssert.Failed(wrong, 1, "rejected the credentials of user \"bob\"");
 
-        var anonymous = await GuestPullCli.RunAsync("inspect", "--insecure-registry", registry.Host, reference);
+        var anonymous = await GuestPullCli.RunAsync("inspect", "--tls-ca-file", registry.CaCertificatePath!, reference);
         CliAssert.Failed(anonymous, 1, "requires credentials");
+    }
+
+    [Fact]
+    public async Task APlainHttpTokenServerOnAnotherPortGetsNoPassword()
+    {
+        await using var registry = await RegistryInstance.StartAsync(new RegistryOptions
+        {
+            TokenAuth = new TokenServerOptions { Users = new Dictionary<string, string> { ["bob"] = "hunter2" } },
+        }, Timeout);
+        Assert.Equal("http", registry.TokenServer!.Realm.Scheme);
+        Assert.NotEqual(registry.Host, registry.TokenServer.Realm.Authority);
+        var reference = registry.Host + "/" + Repo;
+
+        var withheld = await GuestPullCli.RunAsync("inspect", "--insecure-registry", registry.Host, "--creds", "bob:hunter2", reference);
+
+        CliAssert.Failed(withheld, 1, "requires credentials", "the credentials for " + registry.Host + " were withheld by policy", registry.TokenServer.Realm.Authority);
+        Assert.NotEmpty(registry.TokenServer.Requests);
+        Assert.All(registry.TokenServer.Requests, request => Assert.Null(request.User));
     }
 }

@@ -65,7 +65,27 @@ public sealed class RegistryClientResilienceTests(RegistryImagesFixture images)
         await using var stream = await client.OpenBlobAsync(reference, layer, Timeout);
         var ex = await Assert.ThrowsAsync<RegistryException>(() => ReadAllAsync(stream));
         Assert.Contains("blob " + layer.Digest, ex.Message, StringComparison.Ordinal);
-        Assert.Contains("resumes", ex.Message, StringComparison.Ordinal);
+
+        // --retries 2 (two attempts) bounds the resumes too: the download and one resume.
+        Assert.Contains("at byte 2000 of " + layer.Size + " after 1 resume (at most 1: the retry limit)", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(2, proxy.Requests.Count(r => r.Path.EndsWith(layer.Digest.ToString(), StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task ABlobShorterThanItsDescriptorIsNamedTruncated()
+    {
+        using var client = ClientFor(images.Registry.Host);
+        var reference = ImageReference.Parse(images.Registry.Host + "/" + RegistryImagesFixture.MultiLayer);
+        var image = await client.ResolveImageAsync(reference, null, Timeout);
+        var layer = image.Manifest.Layers[0];
+
+        // The registry holds the real blob; a descriptor that claims 1000 bytes more finds it short, and
+        // docker-registry answers the resume past its end with 416.
+        var claimed = layer with { Size = layer.Size + 1000 };
+        await using var stream = await client.OpenBlobAsync(reference, claimed, Timeout);
+        var ex = await Assert.ThrowsAsync<ContentVerificationException>(() => ReadAllAsync(stream));
+
+        Assert.Contains($"truncated blob: {images.Registry.Host} has only {layer.Size} of the {claimed.Size} bytes its descriptor declares", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

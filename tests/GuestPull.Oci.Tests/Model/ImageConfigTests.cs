@@ -33,6 +33,25 @@ public sealed class ImageConfigTests
         Assert.Equal([D1, D2], config.DiffIds.Select(d => d.ToString()));
     }
 
+    [Theory]
+    [InlineData("\"os\":\"linux\",\"architecture\":\"amd64\",\"os\":\"windows\"", "duplicate key \"os\" in the top-level object")]
+    [InlineData("\"os\":\"linux\",\"architecture\":\"amd64\",\"config\":{\"User\":\"1000\",\"User\":\"0\"}", "duplicate key \"User\" in $.config")]
+    [InlineData("\"os\":\"linux\",\"architecture\":\"amd64\",\"config\":{\"Labels\":{\"x\":\"1\",\"x\":\"2\"}}", "duplicate key \"x\" in $.config.Labels")]
+    public void RejectsDuplicateKeysNamingThem(string fields, string reason)
+    {
+        var json = "{" + fields + $",\"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[\"{D1}\"]}}}}";
+        var ex = Assert.Throws<OciFormatException>(() => Parse(json));
+        Assert.Contains("image config: " + reason, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RejectsDuplicateDiffIds()
+    {
+        var json = $"{{\"os\":\"linux\",\"architecture\":\"amd64\",\"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[\"{D1}\"],\"diff_ids\":[\"{D2}\"]}}}}";
+        var ex = Assert.Throws<OciFormatException>(() => Parse(json));
+        Assert.Contains("image config: duplicate key \"diff_ids\" in $.rootfs", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void MissingCmdIsNullNotEmpty()
     {

@@ -123,6 +123,50 @@ public sealed class ManifestParserTests
         Assert.Contains("ambiguous", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void RejectsADuplicateLayersKeyNamingIt()
+    {
+        // Last one wins in System.Text.Json, first one in other parsers: the two would pull different layers.
+        var json = OciManifest()[..^1] + $",\"layers\":[{{\"mediaType\":\"{MediaTypes.OciLayerTarGzip}\",\"digest\":\"{D1}\",\"size\":1}}]}}";
+        var ex = Assert.Throws<OciFormatException>(() => Parse(json));
+        Assert.Contains("manifest: duplicate key \"layers\"", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RejectsADuplicateKeyWrittenWithAnEscape()
+    {
+        var json = OciManifest()[..^1] + ",\"l\\u0061yers\":[]}";
+        var ex = Assert.Throws<OciFormatException>(() => Parse(json));
+        Assert.Contains("duplicate key \"layers\"", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RejectsADuplicateKeyInsideALayerDescriptor()
+    {
+        var json = OciManifest().Replace($"\"digest\":\"{D2}\"", $"\"digest\":\"{D2}\",\"digest\":\"{D3}\"", StringComparison.Ordinal);
+        var ex = Assert.Throws<OciFormatException>(() => Parse(json));
+        Assert.Contains("manifest: duplicate key \"digest\" in $.layers[0]", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RejectsADuplicateKeyDeepInAnIndex()
+    {
+        var json = $$$"""
+            {"schemaVersion":2,"mediaType":"{{{MediaTypes.OciIndex}}}","manifests":[
+              {"mediaType":"{{{MediaTypes.OciManifest}}}","digest":"{{{D1}}}","size":10,"platform":{"architecture":"amd64","os":"linux","os":"windows"}}]}
+            """;
+        var ex = Assert.Throws<OciFormatException>(() => Parse(json));
+        Assert.Contains("index: duplicate key \"os\" in $.manifests[0].platform", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RejectsADuplicateAnnotation()
+    {
+        var json = OciManifest().Replace("{\"a\":\"b\"}", "{\"a\":\"b\",\"a\":\"c\"}", StringComparison.Ordinal);
+        var ex = Assert.Throws<OciFormatException>(() => Parse(json));
+        Assert.Contains("duplicate key \"a\" in $.layers[1].annotations", ex.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("\"digest\":\"sha256:xyz\"", "64 hex characters")]
     [InlineData("\"digest\":\"sha256:../../../etc/passwd\"", "hex")]

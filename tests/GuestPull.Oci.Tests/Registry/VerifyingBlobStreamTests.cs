@@ -62,7 +62,7 @@ public sealed class VerifyingBlobStreamTests
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
-    private static VerifyingBlobStream Create(Func<long, Stream> open, Descriptor? descriptor = null, int maxResumes = 5, List<long>? offsets = null) =>
+    private static VerifyingBlobStream Create(Func<long, Stream> open, Descriptor? descriptor = null, int maxResumes = 5, List<long>? offsets = null, TimeSpan? idleTimeout = null) =>
         new(
             (offset, _) =>
             {
@@ -73,7 +73,8 @@ public sealed class VerifyingBlobStreamTests
             descriptor ?? Blob,
             "blob under test",
             maxResumes,
-            TimeSpan.FromSeconds(30));
+            idleTimeout ?? TimeSpan.FromSeconds(30),
+            "registry.test:5000");
 
     [Fact]
     public async Task PassesVerifiedContentThrough()
@@ -111,6 +112,62 @@ public sealed class VerifyingBlobStreamTests
         var ex = await Assert.ThrowsAsync<RegistryException>(() => ReadAllAsync(stream));
         Assert.Contains("blob under test", ex.Message, StringComparison.Ordinal);
         Assert.Contains("at byte 30000 of 100000 after 2 resumes", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AStalledConnectionIsNamedAsSuch()
+    {
+        // The first 10 000 bytes arrive, then nothing: every resume stalls too.
+        var offsets = new List<long>();
+        await using var stream = Create(offset => new StallingStream(Content, offset, offset == 0 ? 10_000 : 0), maxResumes: 1, offsets: offsets, idleTimeout: TimeSpan.FromMilliseconds(200));
+
+        var ex = await Assert.ThrowsAsync<RegistryException>(() => ReadAllAsync(stream));
+
+        Assert.Contains("blob under test: download failed at byte 10000 of 100000 after 1 resume", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("the connection to registry.test:5000 stalled: no data for 0.2 s", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("canceled", ex.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal([0L, 10_000L], offsets);
+    }
+
+    /// <summary>Serves <paramref name="count"/> bytes of <paramref name="data"/> from an offset, then waits for ever.</summary>
+    private sealed class StallingStream(byte[] data, long offset, int count) : Stream
+    {
+        private int _served;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_served == count)
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+
+            var take = Math.Min(buffer.Length, count - _served);
+            data.AsSpan((int)offset + _served, take).CopyTo(buffer.Span);
+            _served += take;
+            return take;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     [Fact]

@@ -52,14 +52,15 @@ internal sealed class BearerTokenClient
             }
         }
 
-        // Credentials go to the token server only over HTTPS, or to the registry's own host: a
-        // registry must not be able to send our password in clear text to a host of its choosing.
-        var registryHost = new Uri("http://" + Endpoint.Host).Host;
-        var sendCredentials = _credential is not null
-            && (realmUri.Scheme == Uri.UriSchemeHttps || string.Equals(realmUri.Host, registryHost, StringComparison.OrdinalIgnoreCase));
-        if (_credential is not null && !sendCredentials)
+        // Credentials go to the token server only over HTTPS, or in clear to the very server the
+        // registry is (same scheme, host and port): a registry must not be able to send our password
+        // in clear text to a server of its choosing, and another port of the same address is another
+        // server, one that any local user may have bound.
+        var sendCredentials = _credential is not null && (realmUri.Scheme == Uri.UriSchemeHttps || IsRegistryOrigin(realmUri));
+        var withheld = _credential is not null && !sendCredentials;
+        if (withheld)
         {
-            _logger.LogWarning("{What}: not sending credentials to token server {Realm}: it is neither HTTPS nor on {Host}", what, realmUri.Authority, Endpoint.Host);
+            _logger.LogWarning("{What}: not sending credentials to token server {Realm}: it is plain HTTP and not the registry {Host} itself", what, realmUri.Authority, Endpoint.Host);
         }
 
         var key = new TokenCacheKey(realm, challenge.Service, scopes, sendCredentials ? _credential : null);
@@ -122,7 +123,7 @@ internal sealed class BearerTokenClient
             var detail = summary.Length > 0 ? " (" + summary + ")" : string.Empty;
             throw sendCredentials
                 ? new RegistryAuthenticationException($"{what}: token server {realmUri.Authority} rejected the credentials of user \"{_credential!.Username}\" for {string.Join(" ", scopes)}{detail}", response.StatusCode, code)
-                : new RegistryAuthenticationException($"{what}: {Endpoint.Host} requires credentials: token server {realmUri.Authority} refused anonymous access to {string.Join(" ", scopes)}{detail}", response.StatusCode, code);
+                : new RegistryAuthenticationException($"{what}: {Endpoint.Host} requires credentials: token server {realmUri.Authority} refused anonymous access to {string.Join(" ", scopes)}{detail}{(withheld ? WithheldReason(realmUri) : string.Empty)}", response.StatusCode, code);
         }
 
         if (!response.IsSuccessStatusCode)
@@ -153,5 +154,16 @@ internal sealed class BearerTokenClient
 
         _tokens.Set(key, token);
         return token.Token;
+    }
+
+    private string WithheldReason(Uri realm) =>
+        $"; the credentials for {Endpoint.Host} were withheld by policy: the token realm {realm.GetLeftPart(UriPartial.Path)} is plain HTTP on another server than the registry (credentials go to a realm only over HTTPS or on the registry's own scheme, host and port)";
+
+    private bool IsRegistryOrigin(Uri realm)
+    {
+        var registry = new Uri((Endpoint.Insecure ? "http://" : "https://") + Endpoint.Host);
+        return string.Equals(realm.Scheme, registry.Scheme, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(realm.IdnHost, registry.IdnHost, StringComparison.OrdinalIgnoreCase)
+            && realm.Port == registry.Port;
     }
 }
