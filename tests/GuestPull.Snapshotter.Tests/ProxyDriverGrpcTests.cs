@@ -167,6 +167,26 @@ public sealed class ProxyDriverGrpcTests : IAsyncLifetime
     }
 
     // ctr-style unpack: no snapshot.ref label, containerd writes the layer and commits it.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ALayerContainerdUnpacksOnTheHost_WithoutCriLabels_IsCommittedEmpty_UnlessHostRootfsIsAllowed(bool allowHostRootfs)
+    {
+        await using var server = await SnapshotterServer.StartAsync(SnapshotterDriver.Proxy, configToml: $"[snapshot]\nallow_host_rootfs = {(allowHostRootfs ? "true" : "false")}\n");
+        var client = server.CreateClient();
+        // containerd's apply path (an image another snapshotter had, unpacked again at CreateContainer): an
+        // extract- key with no labels, the layer written through the bind mount, then Commit.
+        var mount = Assert.Single((await client.PrepareAsync(new PrepareSnapshotRequest { Key = "k8s.io/7/extract-123-4 sha256:hostlayer" })).Mounts);
+        Assert.Equal("bind", mount.Type);
+        Directory.CreateDirectory(Path.Combine(mount.Source, "etc"));
+        await File.WriteAllTextAsync(Path.Combine(mount.Source, "etc", "passwd"), "root:x:0:0::/root:/bin/sh\n");
+        await client.CommitAsync(new CommitSnapshotRequest { Key = "k8s.io/7/extract-123-4 sha256:hostlayer", Name = "k8s.io/8/sha256:hostlayer" });
+
+        Assert.Equal(allowHostRootfs, File.Exists(Path.Combine(mount.Source, "etc", "passwd")));
+        var info = (await client.StatAsync(new StatSnapshotRequest { Key = "k8s.io/8/sha256:hostlayer" })).Info;
+        Assert.Equal(Kind.Committed, info.Kind);
+    }
+
     private static async Task UnpackOnTheHostAsync(Snapshots.SnapshotsClient client)
     {
         await client.PrepareAsync(new PrepareSnapshotRequest { Key = "default/1/extract" });

@@ -1,3 +1,4 @@
+using GuestPull.Linux;
 using GuestPull.Snapshotter.Filters;
 using GuestPull.Snapshotter.Mounts;
 using GuestPull.Snapshotter.Storage;
@@ -96,9 +97,23 @@ internal sealed partial class SnapshotManager
                 $"snapshot {key} is not active (it is {FilterClause.KindName(active.Kind)}); only active snapshots can be committed");
         }
         var fs = _store.Layout.FsDirectory(active.Id);
+        if (_driver == SnapshotterDriver.Proxy && !_allowHostRootfs && GuestPullMounts.IsUnpackKey(key))
+        {
+            // containerd unpacked a layer on the host without CRI's labels (an image another snapshotter
+            // had, unpacked again at CreateContainer). Every container on it gets a guest pull anyway, so the
+            // host keeps none of its content: the layer is committed empty, as a proxy layer would be.
+            await Task.Run(() => DiscardContent(fs), cancellationToken).ConfigureAwait(false);
+            LogDiscardedHostLayer(name);
+        }
         var usage = await Task.Run(() => DiskUsage.Measure(fs, cancellationToken), cancellationToken).ConfigureAwait(false);
         await _store.CommitAsync(name, key, normalized, usage, cancellationToken).ConfigureAwait(false);
         _usage.Forget(active.Id);
+    }
+
+    private static void DiscardContent(string fs)
+    {
+        using var directory = FileSystemCalls.Open(fs, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NoFollow);
+        TreeRemover.DeleteChildren(directory, fs);
     }
 
     public async Task RemoveAsync(string key, CancellationToken cancellationToken)
@@ -185,6 +200,9 @@ internal sealed partial class SnapshotManager
             throw SnapshotException.InvalidArgument("snapshot key must not be empty");
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Layer {Name} was unpacked on the host without CRI's labels; its content is discarded (containers on it are pulled in the guest; allow_host_rootfs keeps it)")]
+    private partial void LogDiscardedHostLayer(string name);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Committed proxy layer {Target} ({LayerDigest}) without content")]
     private partial void LogProxyLayer(string target, string? layerDigest);
