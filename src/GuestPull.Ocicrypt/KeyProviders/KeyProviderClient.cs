@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
-using GuestPull.Ocicrypt.KeyProviders.Grpc;
+using GuestPull.Api.Ocicrypt.KeyProvider;
 
 namespace GuestPull.Ocicrypt.KeyProviders;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using Google.Protobuf;
 using GuestPull.Api.Cdh;
-using GuestPull.Api.Cdh.KeyProvider;
+using GuestPull.Api.Ocicrypt.KeyProvider;
 using GuestPull.Testing;
 using GuestPull.Testing.Traits;
 using GuestPull.Ttrpc;
@@ -187,8 +187,8 @@ public sealed class ConfidentialDataHubTests(CdhImagesFixture images) : IClassFi
         Assert.Contains("sealed secrets", sealedSecret, StringComparison.Ordinal);
         Assert.Contains("api.SecureMountService/SecureMount is not served", await UnimplementedAsync<SecureMountRequest, SecureMountResponse>("api.SecureMountService", "SecureMount", new SecureMountRequest { VolumeType = "block-device" }), StringComparison.Ordinal);
         Assert.Contains("api.GetResourceService/GetResource is not served", await UnimplementedAsync<GetResourceRequest, GetResourceResponse>("api.GetResourceService", "GetResource", new GetResourceRequest { ResourcePath = "kbs:///default/key/1" }), StringComparison.Ordinal);
-        Assert.Contains("keyprovider.KeyProviderService/UnWrapKey is not served", await UnimplementedAsync<KeyProviderKeyWrapProtocolInput, KeyProviderKeyWrapProtocolOutput>("keyprovider.KeyProviderService", "UnWrapKey", new KeyProviderKeyWrapProtocolInput()), StringComparison.Ordinal);
-        Assert.Contains("keyprovider.KeyProviderService/WrapKey is not served", await UnimplementedAsync<KeyProviderKeyWrapProtocolInput, KeyProviderKeyWrapProtocolOutput>("keyprovider.KeyProviderService", "WrapKey", new KeyProviderKeyWrapProtocolInput()), StringComparison.Ordinal);
+        Assert.Contains("keyprovider.KeyProviderService/UnWrapKey is not served", await UnimplementedAsync<keyProviderKeyWrapProtocolInput, keyProviderKeyWrapProtocolOutput>("keyprovider.KeyProviderService", "UnWrapKey", new keyProviderKeyWrapProtocolInput()), StringComparison.Ordinal);
+        Assert.Contains("keyprovider.KeyProviderService/WrapKey is not served", await UnimplementedAsync<keyProviderKeyWrapProtocolInput, keyProviderKeyWrapProtocolOutput>("keyprovider.KeyProviderService", "WrapKey", new keyProviderKeyWrapProtocolInput()), StringComparison.Ordinal);
 
         // A pull whose credentials live in a key broker is refused rather than tried anonymously.
         var pull = await UnimplementedAsync<ImagePullRequest, ImagePullResponse>("api.ImagePullService", "PullImage", new ImagePullRequest { ImageUrl = images.Ref(CdhImagesFixture.App), BundlePath = CdhProcess.KataRun + "/c-kbs" });

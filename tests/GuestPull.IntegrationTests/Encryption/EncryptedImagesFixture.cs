@@ -4,7 +4,7 @@ using Google.Protobuf;
 using Grpc.Net.Client;
 using GuestPull.Ocicrypt;
 using GuestPull.Ocicrypt.Jwe;
-using GuestPull.Ocicrypt.KeyProviders.Grpc;
+using GuestPull.Api.Ocicrypt.KeyProvider;
 using GuestPull.Ocicrypt.Keys;
 using GuestPull.Testing;
 

@@ -3,7 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Google.Protobuf;
 using Grpc.Core;
-using GuestPull.Ocicrypt.KeyProviders.Grpc;
+using GuestPull.Api.Ocicrypt.KeyProvider;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
