@@ -118,6 +118,7 @@ public static partial class SnapshotterHost
             store,
             settings.Driver,
             settings.AllowHostRootfs,
+            settings.DiscardHostLayers,
             OverlayMounts.KernelSupportsIndexOption(),
             TimeProvider.System,
             provider.GetRequiredService<ILoggerFactory>().CreateLogger<SnapshotManager>()));

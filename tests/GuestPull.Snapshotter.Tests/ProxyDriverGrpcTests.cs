@@ -168,11 +168,13 @@ public sealed class ProxyDriverGrpcTests : IAsyncLifetime
 
     // ctr-style unpack: no snapshot.ref label, containerd writes the layer and commits it.
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task ALayerContainerdUnpacksOnTheHost_WithoutCriLabels_IsCommittedEmpty_UnlessHostRootfsIsAllowed(bool allowHostRootfs)
+    [InlineData(true, false, false)]
+    [InlineData(false, false, true)]
+    [InlineData(true, true, true)]
+    public async Task ALayerContainerdUnpacksOnTheHost_WithoutCriLabels_IsCommittedEmpty_WhenDiscardHostLayersIsSet(bool discard, bool allowHostRootfs, bool kept)
     {
-        await using var server = await SnapshotterServer.StartAsync(SnapshotterDriver.Proxy, configToml: $"[snapshot]\nallow_host_rootfs = {(allowHostRootfs ? "true" : "false")}\n");
+        var config = $"[snapshot]\ndiscard_host_layers = {(discard ? "true" : "false")}\nallow_host_rootfs = {(allowHostRootfs ? "true" : "false")}\n";
+        await using var server = await SnapshotterServer.StartAsync(SnapshotterDriver.Proxy, configToml: config);
         var client = server.CreateClient();
         // containerd's apply path (an image another snapshotter had, unpacked again at CreateContainer): an
         // extract- key with no labels, the layer written through the bind mount, then Commit.
@@ -182,7 +184,7 @@ public sealed class ProxyDriverGrpcTests : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(mount.Source, "etc", "passwd"), "root:x:0:0::/root:/bin/sh\n");
         await client.CommitAsync(new CommitSnapshotRequest { Key = "k8s.io/7/extract-123-4 sha256:hostlayer", Name = "k8s.io/8/sha256:hostlayer" });
 
-        Assert.Equal(allowHostRootfs, File.Exists(Path.Combine(mount.Source, "etc", "passwd")));
+        Assert.Equal(kept, File.Exists(Path.Combine(mount.Source, "etc", "passwd")));
         var info = (await client.StatAsync(new StatSnapshotRequest { Key = "k8s.io/8/sha256:hostlayer" })).Info;
         Assert.Equal(Kind.Committed, info.Kind);
     }

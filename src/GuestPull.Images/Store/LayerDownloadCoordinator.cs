@@ -86,6 +86,9 @@ public sealed class LayerDownloadCoordinator
             if (abandon)
             {
                 await entry.Cancellation.CancelAsync().ConfigureAwait(false);
+                // The last waiter leaves only once the cancelled download has cleaned up after itself (its
+                // temporary layer directory): a process that exits on the error leaves nothing half-written.
+                await entry.Task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }

@@ -20,6 +20,12 @@ internal static class SnapshotterConfigFile
         toml.Append('\n');
         toml.Append("[snapshot]\n");
         toml.Append("enable_kata_volume = true\n");
+        if (options.RuntimeSpecific)
+        {
+            // Only the guest-pull handlers use this snapshotter: what containerd unpacks into it on the host is
+            // never a rootfs, so it is committed empty (GuestPull's own key; nydus-snapshotter ignores it).
+            toml.Append("discard_host_layers = true\n");
+        }
         toml.Append('\n');
         toml.Append("[log]\n");
         toml.Append("level = \"info\"\n");

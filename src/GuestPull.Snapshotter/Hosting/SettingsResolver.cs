@@ -32,7 +32,7 @@ internal static class SettingsResolver
         var address = ValidatePath(options.Address, "--address", file.Address, options.ConfigFile, "address", SnapshotterOptions.DefaultAddress);
         var driver = options.FsDriver is not null ? ParseDriver(options.FsDriver, "--fs-driver") : file.Driver ?? SnapshotterDriver.Proxy;
         var level = options.LogLevel is not null ? ParseLogLevel(options.LogLevel, "--log-level") : file.LogLevel ?? LogLevel.Information;
-        return new SnapshotterSettings(root, address, driver, level, options.LogToStdout ?? file.LogToStdout ?? false, file.AllowHostRootfs ?? false, warnings);
+        return new SnapshotterSettings(root, address, driver, level, options.LogToStdout ?? file.LogToStdout ?? false, file.AllowHostRootfs ?? false, file.DiscardHostLayers ?? false, warnings);
     }
 
     /// <summary>Parses the file's text; exposed for tests.</summary>
@@ -93,6 +93,9 @@ internal static class SettingsResolver
                                 break;
                             case "allow_host_rootfs":
                                 values.AllowHostRootfs = snapshot.GetBoolean(subKey);
+                                break;
+                            case "discard_host_layers":
+                                values.DiscardHostLayers = snapshot.GetBoolean(subKey);
                                 break;
                             default:
                                 warnings.Add(snapshot.UnknownKeyWarning(subKey));
@@ -182,5 +185,7 @@ internal static class SettingsResolver
         public bool? LogToStdout { get; set; }
 
         public bool? AllowHostRootfs { get; set; }
+
+        public bool? DiscardHostLayers { get; set; }
     }
 }

@@ -10,4 +10,5 @@ internal sealed record SnapshotterSettings(
     LogLevel LogLevel,
     bool LogToStdout,
     bool AllowHostRootfs,
+    bool DiscardHostLayers,
     IReadOnlyList<string> Warnings);

@@ -12,16 +12,18 @@ internal sealed partial class SnapshotManager
     private readonly SnapshotStore _store;
     private readonly SnapshotterDriver _driver;
     private readonly bool _allowHostRootfs;
+    private readonly bool _discardHostLayers;
     private readonly OverlayMounts _overlay;
     private readonly GuestPullMounts _guestPull;
     private readonly UsageCache _usage;
     private readonly ILogger _logger;
 
-    public SnapshotManager(SnapshotStore store, SnapshotterDriver driver, bool allowHostRootfs, bool overlayIndexOff, TimeProvider time, ILogger logger)
+    public SnapshotManager(SnapshotStore store, SnapshotterDriver driver, bool allowHostRootfs, bool discardHostLayers, bool overlayIndexOff, TimeProvider time, ILogger logger)
     {
         _store = store;
         _driver = driver;
         _allowHostRootfs = allowHostRootfs;
+        _discardHostLayers = discardHostLayers;
         _overlay = new OverlayMounts(store.Layout, overlayIndexOff);
         _guestPull = new GuestPullMounts(store.Layout, _overlay);
         _usage = new UsageCache(store.Layout, TimeSpan.FromSeconds(30), time);
@@ -97,11 +99,13 @@ internal sealed partial class SnapshotManager
                 $"snapshot {key} is not active (it is {FilterClause.KindName(active.Kind)}); only active snapshots can be committed");
         }
         var fs = _store.Layout.FsDirectory(active.Id);
-        if (_driver == SnapshotterDriver.Proxy && !_allowHostRootfs && GuestPullMounts.IsUnpackKey(key))
+        if (_driver == SnapshotterDriver.Proxy && _discardHostLayers && !_allowHostRootfs && GuestPullMounts.IsUnpackKey(key))
         {
             // containerd unpacked a layer on the host without CRI's labels (an image another snapshotter
-            // had, unpacked again at CreateContainer). Every container on it gets a guest pull anyway, so the
-            // host keeps none of its content: the layer is committed empty, as a proxy layer would be.
+            // had, unpacked again at CreateContainer). When only guest-pull runtimes use this snapshotter
+            // (containerd 1.7+'s runtime-specific snapshotter), every container on it gets a guest pull, so
+            // the host keeps none of its content: the layer is committed empty, as a proxy layer would be.
+            // With the global snapshotter of 1.6, runc pods run such layers: they are kept there.
             await Task.Run(() => DiscardContent(fs), cancellationToken).ConfigureAwait(false);
             LogDiscardedHostLayer(name);
         }
@@ -201,7 +205,7 @@ internal sealed partial class SnapshotManager
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Layer {Name} was unpacked on the host without CRI's labels; its content is discarded (containers on it are pulled in the guest; allow_host_rootfs keeps it)")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Layer {Name} was unpacked on the host without CRI's labels; its content is discarded (discard_host_layers: containers on it are pulled in the guest)")]
     private partial void LogDiscardedHostLayer(string name);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Committed proxy layer {Target} ({LayerDigest}) without content")]

@@ -13,7 +13,7 @@ public class CriNodeFixture : IAsyncLifetime
 
     internal BusyboxImageFixture Busybox => _busybox;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         await _busybox.InitializeAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
@@ -23,7 +23,7 @@ public class CriNodeFixture : IAsyncLifetime
     /// <summary>The node's options: the defaults (a namespace sandbox); a derived fixture changes them.</summary>
     private protected virtual CriNodeOptions Options(CriNodeOptions defaults) => defaults;
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_node is not null)
         {

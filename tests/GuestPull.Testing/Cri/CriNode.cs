@@ -93,9 +93,13 @@ public sealed class CriNode : IAsyncDisposable
         await ImageBuilder.PushAsync(pauseLayout, BusyboxImageFixture.Tag, Registry, "pause:3.9", cancellationToken: cancellationToken).ConfigureAwait(false);
 
         var snapshotterSocket = Work.Combine("snapshotter.sock");
+        // With a runtime-specific snapshotter only guest-pull pods use it, as guestpull install then configures it.
+        var snapshotterConfig = Work.Combine("snapshotter.toml");
+        var runtimeSpecific = _options.InstallArguments?.Contains("--runtime-specific") == true;
+        await File.WriteAllTextAsync(snapshotterConfig, $"[snapshot]\ndiscard_host_layers = {(runtimeSpecific ? "true" : "false")}\n", cancellationToken).ConfigureAwait(false);
         Snapshotter = ProcessRunner.StartBackground(
             GuestPullCommand[0],
-            [.. GuestPullCommand.Skip(1), "snapshotter", "--root", SnapshotterRoot, "--address", snapshotterSocket, "--fs-driver", "proxy", "--log-level", "info"]);
+            [.. GuestPullCommand.Skip(1), "snapshotter", "--config", snapshotterConfig, "--root", SnapshotterRoot, "--address", snapshotterSocket, "--fs-driver", "proxy", "--log-level", "info"]);
         _owned.Add(Snapshotter);
         await WaitForSocketAsync(snapshotterSocket, Snapshotter, cancellationToken).ConfigureAwait(false);
 

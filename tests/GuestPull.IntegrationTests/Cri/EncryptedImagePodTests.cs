@@ -1,0 +1,131 @@
+using Grpc.Core;
+using GuestPull.Api.Cri.V1;
+using GuestPull.IntegrationTests.Encryption;
+using GuestPull.Testing;
+using GuestPull.Testing.Cri;
+using GuestPull.Testing.Traits;
+
+namespace GuestPull.IntegrationTests.Cri;
+
+/// <summary>
+/// Encrypted images through the whole CRI path: skopeo encrypts busybox for a JWE recipient; the shim's
+/// <c>[agent]</c> table gives the agent the RSA private key (<c>decryption_keys</c>), so a pod of the image
+/// encrypted for that key runs, and a pod of the image encrypted for another recipient fails at
+/// StartContainer with the agent's error naming the layer, and goes away without a trace.
+/// </summary>
+[Trait(Requires.Trait, Requires.Components)]
+[Collection(CriCollection.Name)]
+public sealed class EncryptedImagePodTests(EncryptedImagePodTests.KeyedNodeFixture fixture) : IClassFixture<EncryptedImagePodTests.KeyedNodeFixture>
+{
+    private CriNode Node => fixture.Node;
+
+    [Fact]
+    public async Task APodOfAnImageEncryptedForTheAgentsKey_Runs()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+        var image = await EncryptAsync("enc-rsa", fixture.Keys.RsaPublic, timeout.Token);
+        var podConfig = Node.PodConfig("encrypted");
+        var podId = (await Node.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podConfig, RuntimeHandler = CriNode.Handler }, cancellationToken: timeout.Token)).PodSandboxId;
+        try
+        {
+            await Node.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = image }, SandboxConfig = podConfig }, cancellationToken: timeout.Token);
+            var containerId = (await Node.Runtime.CreateContainerAsync(
+                new CreateContainerRequest { PodSandboxId = podId, Config = CriNode.ContainerConfig("encrypted", image, "sh", "-c", "echo decrypted in the guest"), SandboxConfig = podConfig },
+                cancellationToken: timeout.Token)).ContainerId;
+            await Node.Runtime.StartContainerAsync(new StartContainerRequest { ContainerId = containerId }, cancellationToken: timeout.Token);
+            var status = await Node.WaitForExitAsync(containerId, timeout.Token);
+            Assert.True(status.ExitCode == 0, $"exit {status.ExitCode}\n{Node.Describe()}");
+            Assert.Equal(["decrypted in the guest"], CriNode.ReadLogLines(status.LogPath));
+            Assert.Empty(HostTraces.FilesUnder(Path.Combine(Node.SnapshotterRoot, "snapshots")));
+        }
+        finally
+        {
+            await RemovePodAsync(podId, timeout.Token);
+        }
+    }
+
+    [Fact]
+    public async Task APodOfAnImageEncryptedForAnotherRecipient_FailsStartContainer_NamingTheLayer_AndGoesAway()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+        var token = timeout.Token;
+        var image = await EncryptAsync("enc-second", fixture.Keys.SecondPublic, token);
+        var podConfig = Node.PodConfig("no-key");
+        var podId = (await Node.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podConfig, RuntimeHandler = CriNode.Handler }, cancellationToken: token)).PodSandboxId;
+        string detail;
+        try
+        {
+            await Node.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = image }, SandboxConfig = podConfig }, cancellationToken: token);
+            var containerId = (await Node.Runtime.CreateContainerAsync(
+                new CreateContainerRequest { PodSandboxId = podId, Config = CriNode.ContainerConfig("no-key", image, "true"), SandboxConfig = podConfig },
+                cancellationToken: token)).ContainerId;
+            var error = await Record.ExceptionAsync(() => Node.Runtime.StartContainerAsync(new StartContainerRequest { ContainerId = containerId }, cancellationToken: token).ResponseAsync);
+            Assert.True(error is RpcException, $"StartContainer succeeded without the key\n{Node.Describe()}");
+            detail = ((RpcException)error).Status.Detail;
+        }
+        finally
+        {
+            await RemovePodAsync(podId, token);
+        }
+
+        using var manifest = System.Text.Json.JsonDocument.Parse(await Skopeo.InspectRawAsync(Node.Registry, "enc-second:1", cancellationToken: token));
+        // Every layer is encrypted for the other recipient: the error names the first the agent cannot open.
+        var layers = manifest.RootElement.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("digest").GetString()!).ToList();
+        Assert.True(layers.Any(layer => detail.Contains(layer, StringComparison.Ordinal)), $"no layer digest in the error:\n{detail}");
+        Assert.False(Directory.Exists(Path.Combine(Node.SharedRoot, podId)));
+        Assert.Empty(await HostTraces.WaitUntilGoneAsync(() => HostTraces.ProcessesMentioning(podId), token));
+    }
+
+    // busybox plus a layer of its own (an image id no other test shares: containerd 1.6's CRI names a
+    // container's image after the first reference of its image id, and encryption keeps the config), pushed
+    // plain, then encrypted by skopeo for one JWE recipient as REPOSITORY:1.
+    private async Task<string> EncryptAsync(string repository, string publicKey, CancellationToken token)
+    {
+        using var work = TempDirectory.Create("cri-" + repository);
+        var layout = fixture.Busybox.CopyLayoutTo(work.Combine("layout"));
+        await ImageBuilder.AddLayerAsync(layout, BusyboxImageFixture.Tag, rootfs => File.WriteAllText(Path.Combine(rootfs, "own.txt"), Guid.NewGuid().ToString()), token);
+        await ImageBuilder.PushAsync(layout, BusyboxImageFixture.Tag, Node.Registry, $"plain-{repository}:1", cancellationToken: token);
+        var result = await Skopeo.RunAsync(
+            ["copy", "--src-tls-verify=false", "--dest-tls-verify=false", "--encryption-key", "jwe:" + publicKey,
+             $"docker://{Node.Registry.Host}/plain-{repository}:1", $"docker://{Node.Registry.Host}/{repository}:1"],
+            TimeSpan.FromMinutes(3),
+            token);
+        Assert.True(result.ExitCode == 0, $"skopeo copy --encryption-key failed:\n{result.StandardError}");
+        return $"{Node.Registry.Host}/{repository}:1";
+    }
+
+    private async Task RemovePodAsync(string podId, CancellationToken token)
+    {
+        await Node.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = podId }, cancellationToken: token);
+        await Node.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = podId }, cancellationToken: token);
+    }
+
+    /// <summary>A CRI node whose shim gives the agent the test's RSA private key.</summary>
+    public sealed class KeyedNodeFixture : CriNodeFixture
+    {
+        private TempDirectory? _keysDirectory;
+
+        internal TestKeys Keys { get; private set; } = null!;
+
+        public override async Task InitializeAsync()
+        {
+            _keysDirectory = TempDirectory.Create("cri-keys");
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            Keys = await TestKeys.CreateAsync(_keysDirectory.Path, timeout.Token);
+            await base.InitializeAsync();
+        }
+
+        private protected override CriNodeOptions Options(CriNodeOptions defaults) =>
+            new()
+            {
+                GuestPullCommand = defaults.GuestPullCommand,
+                ExtraAgentConfig = $"decryption_keys = [\"{Keys.RsaPrivate}\"]",
+            };
+
+        public override async Task DisposeAsync()
+        {
+            await base.DisposeAsync();
+            _keysDirectory?.Dispose();
+        }
+    }
+}
