@@ -71,13 +71,8 @@ internal sealed class RegistryCommandOptions
     {
         command.Arguments.Add(Reference);
         command.Options.Add(Platform);
-        command.Options.Add(AuthFile);
         command.Options.Add(Credentials);
-        command.Options.Add(RegistriesConf);
-        command.Options.Add(InsecureRegistries);
-        command.Options.Add(CaFile);
-        command.Options.Add(Timeout);
-        command.Options.Add(Retries);
+        AddConnectionFlagsTo(command);
     }
 
     /// <summary>

@@ -20,6 +20,20 @@ public class CriNodeFixture : IAsyncLifetime
         _node = await CriNode.StartAsync(_busybox, Options(new CriNodeOptions { GuestPullCommand = ["dotnet", Path.Combine(AppContext.BaseDirectory, "guestpull.dll")] }), timeout.Token);
     }
 
+    /// <summary>
+    /// Pushes busybox plus a layer of its own (FILE holding CONTENT, a fresh GUID by default) as
+    /// REPOSITORY:1 to the node's registry: an image id no other test shares (containerd 1.6's CRI names a
+    /// container's image after the first reference of its image id). Returns the image and its own layer.
+    /// </summary>
+    internal async Task<(string Image, string OwnLayer)> PushImageOfItsOwnAsync(string repository, string file = "own.txt", string? content = null, CancellationToken token = default)
+    {
+        using var work = TempDirectory.Create("cri-" + repository);
+        var layout = Busybox.CopyLayoutTo(work.Combine("layout"));
+        await ImageBuilder.AddLayerAsync(layout, BusyboxImageFixture.Tag, rootfs => File.WriteAllText(Path.Combine(rootfs, file), content ?? Guid.NewGuid().ToString()), token);
+        await ImageBuilder.PushAsync(layout, BusyboxImageFixture.Tag, Node.Registry, repository + ":1", cancellationToken: token);
+        return ($"{Node.Registry.Host}/{repository}:1", HostTraces.LayerDigests(layout, BusyboxImageFixture.Tag)[^1]);
+    }
+
     /// <summary>The node's options: the defaults (a namespace sandbox); a derived fixture changes them.</summary>
     private protected virtual CriNodeOptions Options(CriNodeOptions defaults) => defaults;
 

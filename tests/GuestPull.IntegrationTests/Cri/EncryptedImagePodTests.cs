@@ -40,7 +40,7 @@ public sealed class EncryptedImagePodTests(EncryptedImagePodTests.KeyedNodeFixtu
         }
         finally
         {
-            await RemovePodAsync(podId, timeout.Token);
+            await Node.RemovePodAsync(podId, timeout.Token);
         }
     }
 
@@ -65,7 +65,7 @@ public sealed class EncryptedImagePodTests(EncryptedImagePodTests.KeyedNodeFixtu
         }
         finally
         {
-            await RemovePodAsync(podId, token);
+            await Node.RemovePodAsync(podId, token);
         }
 
         using var manifest = System.Text.Json.JsonDocument.Parse(await Skopeo.InspectRawAsync(Node.Registry, "enc-second:1", cancellationToken: token));
@@ -76,28 +76,18 @@ public sealed class EncryptedImagePodTests(EncryptedImagePodTests.KeyedNodeFixtu
         Assert.Empty(await HostTraces.WaitUntilGoneAsync(() => HostTraces.ProcessesMentioning(podId), token));
     }
 
-    // busybox plus a layer of its own (an image id no other test shares: containerd 1.6's CRI names a
-    // container's image after the first reference of its image id, and encryption keeps the config), pushed
-    // plain, then encrypted by skopeo for one JWE recipient as REPOSITORY:1.
+    // An image of its own (encryption keeps the config, so the image id must differ from every other
+    // test's), pushed plain, then encrypted by skopeo for one JWE recipient as REPOSITORY:1.
     private async Task<string> EncryptAsync(string repository, string publicKey, CancellationToken token)
     {
-        using var work = TempDirectory.Create("cri-" + repository);
-        var layout = fixture.Busybox.CopyLayoutTo(work.Combine("layout"));
-        await ImageBuilder.AddLayerAsync(layout, BusyboxImageFixture.Tag, rootfs => File.WriteAllText(Path.Combine(rootfs, "own.txt"), Guid.NewGuid().ToString()), token);
-        await ImageBuilder.PushAsync(layout, BusyboxImageFixture.Tag, Node.Registry, $"plain-{repository}:1", cancellationToken: token);
+        var (plain, _) = await fixture.PushImageOfItsOwnAsync("plain-" + repository, token: token);
         var result = await Skopeo.RunAsync(
             ["copy", "--src-tls-verify=false", "--dest-tls-verify=false", "--encryption-key", "jwe:" + publicKey,
-             $"docker://{Node.Registry.Host}/plain-{repository}:1", $"docker://{Node.Registry.Host}/{repository}:1"],
+             "docker://" + plain, $"docker://{Node.Registry.Host}/{repository}:1"],
             TimeSpan.FromMinutes(3),
             token);
         Assert.True(result.ExitCode == 0, $"skopeo copy --encryption-key failed:\n{result.StandardError}");
         return $"{Node.Registry.Host}/{repository}:1";
-    }
-
-    private async Task RemovePodAsync(string podId, CancellationToken token)
-    {
-        await Node.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = podId }, cancellationToken: token);
-        await Node.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = podId }, cancellationToken: token);
     }
 
     /// <summary>A CRI node whose shim gives the agent the test's RSA private key.</summary>

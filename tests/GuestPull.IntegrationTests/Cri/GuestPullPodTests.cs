@@ -63,7 +63,7 @@ public sealed class GuestPullPodTests(CriNodeFixture fixture) : IClassFixture<Cr
         }
         finally
         {
-            await RemovePodAsync(podId, token);
+            await Node.RemovePodAsync(podId, token);
         }
 
         Assert.False(Directory.Exists(Path.Combine(Node.SharedRoot, podId)), "the sandbox's shared directory is still there");
@@ -112,7 +112,7 @@ public sealed class GuestPullPodTests(CriNodeFixture fixture) : IClassFixture<Cr
         }
         finally
         {
-            await RemovePodAsync(podId, token);
+            await Node.RemovePodAsync(podId, token);
         }
     }
 
@@ -153,7 +153,7 @@ public sealed class GuestPullPodTests(CriNodeFixture fixture) : IClassFixture<Cr
         }
         finally
         {
-            await RemovePodAsync(podId, token);
+            await Node.RemovePodAsync(podId, token);
         }
     }
 
@@ -162,7 +162,7 @@ public sealed class GuestPullPodTests(CriNodeFixture fixture) : IClassFixture<Cr
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
         // The host resolves the image (manifest and config) at PullImage; the repository then disappears.
-        var (image, _) = await PushImageOfItsOwnAsync("gone", token: timeout.Token);
+        var (image, _) = await fixture.PushImageOfItsOwnAsync("gone", token: timeout.Token);
         var detail = await StartFailsAsync("gone", image, () =>
         {
             Directory.Delete(Path.Combine(Node.Registry.Storage.RootDirectory, "docker", "registry", "v2", "repositories", "gone"), recursive: true);
@@ -177,7 +177,7 @@ public sealed class GuestPullPodTests(CriNodeFixture fixture) : IClassFixture<Cr
     public async Task TamperedLayer_FailsStartContainer_NamingTheDigest_AndThePodStillGoesAway()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
-        var (image, ownLayer) = await PushImageOfItsOwnAsync("tampered", token: timeout.Token);
+        var (image, ownLayer) = await fixture.PushImageOfItsOwnAsync("tampered", token: timeout.Token);
         var detail = await StartFailsAsync("tampered", image, () =>
         {
             Node.Registry.Storage.TamperBlob(ownLayer);
@@ -187,18 +187,6 @@ public sealed class GuestPullPodTests(CriNodeFixture fixture) : IClassFixture<Cr
         Assert.Contains(ownLayer, detail, StringComparison.Ordinal);
     }
 
-    /// <summary>
-    /// Pushes busybox plus a layer of its own as REPOSITORY:1: an image id no other test shares
-    /// (containerd 1.6's CRI names a container's image after the first reference of its image id).
-    /// </summary>
-    private async Task<(string Image, string OwnLayer)> PushImageOfItsOwnAsync(string repository, string file = "own.txt", string? content = null, CancellationToken token = default)
-    {
-        using var work = TempDirectory.Create("cri-" + repository);
-        var layout = fixture.Busybox.CopyLayoutTo(work.Combine("layout"));
-        await ImageBuilder.AddLayerAsync(layout, BusyboxImageFixture.Tag, rootfs => File.WriteAllText(Path.Combine(rootfs, file), content ?? Guid.NewGuid().ToString()), token);
-        await ImageBuilder.PushAsync(layout, BusyboxImageFixture.Tag, Node.Registry, repository + ":1", cancellationToken: token);
-        return ($"{Node.Registry.Host}/{repository}:1", HostTraces.LayerDigests(layout, BusyboxImageFixture.Tag)[^1]);
-    }
 
     /// <summary>
     /// PullImage on the host, then <paramref name="breakImage"/>, then a container of the image: CRI's
@@ -225,17 +213,11 @@ public sealed class GuestPullPodTests(CriNodeFixture fixture) : IClassFixture<Cr
         }
         finally
         {
-            await RemovePodAsync(podId, token);
+            await Node.RemovePodAsync(podId, token);
         }
 
         Assert.False(Directory.Exists(Path.Combine(Node.SharedRoot, podId)));
         Assert.Empty(await HostTraces.WaitUntilGoneAsync(() => HostTraces.ProcessesMentioning(podId), token));
         return detail;
-    }
-
-    private async Task RemovePodAsync(string podId, CancellationToken token)
-    {
-        await Node.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = podId }, cancellationToken: token);
-        await Node.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = podId }, cancellationToken: token);
     }
 }

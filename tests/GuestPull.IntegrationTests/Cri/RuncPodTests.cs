@@ -48,8 +48,7 @@ public sealed class RuncPodTests(CriNodeFixture fixture) : IClassFixture<CriNode
         }
         finally
         {
-            await Node.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = podId }, cancellationToken: token);
-            await Node.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = podId }, cancellationToken: token);
+            await Node.RemovePodAsync(podId, token);
         }
 
         // The operator's smoke test drives the same CRI calls; with runc the verify check is skipped.
@@ -110,8 +109,7 @@ public sealed class RuncPodTests(CriNodeFixture fixture) : IClassFixture<CriNode
         }
         finally
         {
-            await Node.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = podId }, cancellationToken: token);
-            await Node.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = podId }, cancellationToken: token);
+            await Node.RemovePodAsync(podId, token);
         }
 
         Assert.False(Directory.Exists(Path.Combine(Node.SharedRoot, podId)), "the sandbox's shared directory is still there");

@@ -25,7 +25,7 @@ public sealed class VmPodTests(VmCriNodeFixture fixture) : IClassFixture<VmCriNo
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
         var token = timeout.Token;
         var marker = "guestpull-marker-" + Guid.NewGuid().ToString("N");
-        var (image, ownLayer) = await PushImageOfItsOwnAsync("vm-marker", marker, token);
+        var (image, ownLayer) = await fixture.PushImageOfItsOwnAsync("vm-marker", marker, marker, token);
         await Node.Registry.SyncAccessLogAsync(token);
         Node.Registry.ClearRequests();
 
@@ -71,7 +71,7 @@ public sealed class VmPodTests(VmCriNodeFixture fixture) : IClassFixture<VmCriNo
         }
         finally
         {
-            await RemovePodAsync(podId, token);
+            await Node.RemovePodAsync(podId, token);
         }
 
         await AssertNothingLeftAsync(podId, token);
@@ -82,7 +82,7 @@ public sealed class VmPodTests(VmCriNodeFixture fixture) : IClassFixture<VmCriNo
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
         var token = timeout.Token;
-        var (image, ownLayer) = await PushImageOfItsOwnAsync("vm-tampered", "own.txt", token);
+        var (image, ownLayer) = await fixture.PushImageOfItsOwnAsync("vm-tampered", "own.txt", "own.txt", token);
         var podConfig = Node.PodConfig("vm-tampered");
         var podId = (await Node.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podConfig, RuntimeHandler = CriNode.Handler }, cancellationToken: token)).PodSandboxId;
         try
@@ -99,7 +99,7 @@ public sealed class VmPodTests(VmCriNodeFixture fixture) : IClassFixture<VmCriNo
         }
         finally
         {
-            await RemovePodAsync(podId, token);
+            await Node.RemovePodAsync(podId, token);
         }
 
         await AssertNothingLeftAsync(podId, token);
@@ -128,7 +128,7 @@ public sealed class VmPodTests(VmCriNodeFixture fixture) : IClassFixture<VmCriNo
         }
         finally
         {
-            await RemovePodAsync(podId, token);
+            await Node.RemovePodAsync(podId, token);
         }
 
         await AssertNothingLeftAsync(podId, token);
@@ -143,20 +143,6 @@ public sealed class VmPodTests(VmCriNodeFixture fixture) : IClassFixture<VmCriNo
         return await Node.WaitForExitAsync(id, token);
     }
 
-    private async Task<(string Image, string OwnLayer)> PushImageOfItsOwnAsync(string repository, string file, CancellationToken token)
-    {
-        using var work = TempDirectory.Create("vm-" + repository);
-        var layout = fixture.Busybox.CopyLayoutTo(work.Combine("layout"));
-        await ImageBuilder.AddLayerAsync(layout, BusyboxImageFixture.Tag, rootfs => File.WriteAllText(Path.Combine(rootfs, file), file), token);
-        await ImageBuilder.PushAsync(layout, BusyboxImageFixture.Tag, Node.Registry, repository + ":1", cancellationToken: token);
-        return ($"{Node.Registry.Host}/{repository}:1", HostTraces.LayerDigests(layout, BusyboxImageFixture.Tag)[^1]);
-    }
-
-    private async Task RemovePodAsync(string podId, CancellationToken token)
-    {
-        await Node.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = podId }, cancellationToken: token);
-        await Node.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = podId }, cancellationToken: token);
-    }
 
     private async Task AssertNothingLeftAsync(string podId, CancellationToken token)
     {

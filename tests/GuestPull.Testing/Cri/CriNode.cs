@@ -265,6 +265,13 @@ public sealed class CriNode : IAsyncDisposable
         },
     };
 
+    /// <summary>StopPodSandbox then RemovePodSandbox, as kubelet ends a pod.</summary>
+    public async Task RemovePodAsync(string podId, CancellationToken cancellationToken)
+    {
+        await Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = podId }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = podId }, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Polls ContainerStatus until the container has exited (CRI learns of it from the shim's exit event).</summary>
     public async Task<ContainerStatus> WaitForExitAsync(string containerId, CancellationToken cancellationToken)
     {

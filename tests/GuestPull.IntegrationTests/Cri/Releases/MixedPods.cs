@@ -72,7 +72,7 @@ internal sealed class MixedPods(CriNode node, BusyboxImageFixture busybox)
         }
         finally
         {
-            await RemovePodAsync(podId, token);
+            await node.RemovePodAsync(podId, token);
         }
     }
 
@@ -87,7 +87,7 @@ internal sealed class MixedPods(CriNode node, BusyboxImageFixture busybox)
         }
         finally
         {
-            await RemovePodAsync(podId, token);
+            await node.RemovePodAsync(podId, token);
         }
     }
 
@@ -116,11 +116,5 @@ internal sealed class MixedPods(CriNode node, BusyboxImageFixture busybox)
         var status = await node.WaitForExitAsync(containerId, token);
         Assert.True(status.ExitCode == 0, $"{name} exited {status.ExitCode}\n{node.Describe()}");
         return CriNode.ReadLogLines(status.LogPath);
-    }
-
-    private async Task RemovePodAsync(string podId, CancellationToken token)
-    {
-        await node.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = podId }, cancellationToken: token);
-        await node.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = podId }, cancellationToken: token);
     }
 }
