@@ -74,7 +74,10 @@ public sealed partial class BundleWriter
         {
             if (mounted)
             {
-                Mounts.Unmount(mountPoint);
+                // Detached rather than unmounted: a process another thread forks in this window holds a
+                // copy of the view's descriptors until it execs, and a plain umount2 would then fail with
+                // EBUSY. The read-only view is unreachable once detached and goes when the last copy closes.
+                Mounts.Unmount(mountPoint, Mounts.UnmountDetach | Mounts.UnmountNoFollow);
             }
         }
     }
