@@ -1,6 +1,5 @@
 using Grpc.Core;
 using GuestPull.Api.Cri.V1;
-using GuestPull.IntegrationTests.Encryption;
 using GuestPull.Testing;
 using GuestPull.Testing.Cri;
 using GuestPull.Testing.Traits;
@@ -23,7 +22,7 @@ public sealed class EncryptedImagePodTests(EncryptedImagePodTests.KeyedNodeFixtu
     public async Task APodOfAnImageEncryptedForTheAgentsKey_Runs()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
-        var image = await EncryptAsync("enc-rsa", fixture.Keys.RsaPublic, timeout.Token);
+        var image = await fixture.PushEncryptedImageAsync("enc-rsa", fixture.Keys.RsaPublic, timeout.Token);
         var podConfig = Node.PodConfig("encrypted");
         var podId = (await Node.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podConfig, RuntimeHandler = CriNode.Handler }, cancellationToken: timeout.Token)).PodSandboxId;
         try
@@ -49,7 +48,7 @@ public sealed class EncryptedImagePodTests(EncryptedImagePodTests.KeyedNodeFixtu
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
         var token = timeout.Token;
-        var image = await EncryptAsync("enc-second", fixture.Keys.SecondPublic, token);
+        var image = await fixture.PushEncryptedImageAsync("enc-second", fixture.Keys.SecondPublic, token);
         var podConfig = Node.PodConfig("no-key");
         var podId = (await Node.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podConfig, RuntimeHandler = CriNode.Handler }, cancellationToken: token)).PodSandboxId;
         string detail;
@@ -76,46 +75,9 @@ public sealed class EncryptedImagePodTests(EncryptedImagePodTests.KeyedNodeFixtu
         Assert.Empty(await HostTraces.WaitUntilGoneAsync(() => HostTraces.ProcessesMentioning(podId), token));
     }
 
-    // An image of its own (encryption keeps the config, so the image id must differ from every other
-    // test's), pushed plain, then encrypted by skopeo for one JWE recipient as REPOSITORY:1.
-    private async Task<string> EncryptAsync(string repository, string publicKey, CancellationToken token)
-    {
-        var (plain, _) = await fixture.PushImageOfItsOwnAsync("plain-" + repository, token: token);
-        var result = await Skopeo.RunAsync(
-            ["copy", "--src-tls-verify=false", "--dest-tls-verify=false", "--encryption-key", "jwe:" + publicKey,
-             "docker://" + plain, $"docker://{Node.Registry.Host}/{repository}:1"],
-            TimeSpan.FromMinutes(3),
-            token);
-        Assert.True(result.ExitCode == 0, $"skopeo copy --encryption-key failed:\n{result.StandardError}");
-        return $"{Node.Registry.Host}/{repository}:1";
-    }
-
     /// <summary>A CRI node whose shim gives the agent the test's RSA private key.</summary>
     public sealed class KeyedNodeFixture : CriNodeFixture
     {
-        private TempDirectory? _keysDirectory;
-
-        internal TestKeys Keys { get; private set; } = null!;
-
-        public override async Task InitializeAsync()
-        {
-            _keysDirectory = TempDirectory.Create("cri-keys");
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            Keys = await TestKeys.CreateAsync(_keysDirectory.Path, timeout.Token);
-            await base.InitializeAsync();
-        }
-
-        private protected override CriNodeOptions Options(CriNodeOptions defaults) =>
-            new()
-            {
-                GuestPullCommand = defaults.GuestPullCommand,
-                ExtraAgentConfig = $"decryption_keys = [\"{Keys.RsaPrivate}\"]",
-            };
-
-        public override async Task DisposeAsync()
-        {
-            await base.DisposeAsync();
-            _keysDirectory?.Dispose();
-        }
+        private protected override bool GivesTheAgentAKey => true;
     }
 }

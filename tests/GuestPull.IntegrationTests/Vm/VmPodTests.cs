@@ -134,6 +134,66 @@ public sealed class VmPodTests(VmCriNodeFixture fixture) : IClassFixture<VmCriNo
         await AssertNothingLeftAsync(podId, token);
     }
 
+    [Fact]
+    public async Task AnImageEncryptedForTheShimsKeyIsDecryptedInTheVm_AndOneForAnotherRecipientFailsNamingItsLayer()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        var token = timeout.Token;
+        var mine = await fixture.PushEncryptedImageAsync("vm-enc-rsa", fixture.Keys.RsaPublic, token);
+        var theirs = await fixture.PushEncryptedImageAsync("vm-enc-second", fixture.Keys.SecondPublic, token);
+        var podConfig = Node.PodConfig("vm-encrypted");
+        var podId = (await Node.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podConfig, RuntimeHandler = CriNode.Handler }, cancellationToken: token)).PodSandboxId;
+        try
+        {
+            // The key came in the VM's initdata: the shim's config is the only place it is on the host.
+            await Node.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = mine }, SandboxConfig = podConfig }, cancellationToken: token);
+            var decrypted = await RunToExitAsync(podId, podConfig, "decrypted", mine, token, "sh", "-c", "cat /own.txt >/dev/null && echo decrypted in the vm");
+            Assert.True(decrypted.ExitCode == 0, $"exit {decrypted.ExitCode} {decrypted.Reason} {decrypted.Message}\n{Node.Describe()}");
+            Assert.Equal(["decrypted in the vm"], CriNode.ReadLogLines(decrypted.LogPath));
+
+            await Node.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = theirs }, SandboxConfig = podConfig }, cancellationToken: token);
+            var refused = (await Node.Runtime.CreateContainerAsync(
+                new CreateContainerRequest { PodSandboxId = podId, Config = CriNode.ContainerConfig("no-key", theirs, "true"), SandboxConfig = podConfig },
+                cancellationToken: token)).ContainerId;
+            var error = await Record.ExceptionAsync(() => Node.Runtime.StartContainerAsync(new StartContainerRequest { ContainerId = refused }, cancellationToken: token).ResponseAsync);
+            var rpc = Assert.IsType<RpcException>(error);
+            using var manifest = System.Text.Json.JsonDocument.Parse(await Skopeo.InspectRawAsync(Node.Registry, "vm-enc-second:1", cancellationToken: token));
+            var layers = manifest.RootElement.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("digest").GetString()!).ToList();
+            Assert.True(layers.Any(layer => rpc.Status.Detail.Contains(layer, StringComparison.Ordinal)), $"no layer digest in the error:\n{rpc.Status.Detail}");
+            Assert.Empty(HostTraces.FilesUnder(Path.Combine(Node.SnapshotterRoot, "snapshots")));
+        }
+        finally
+        {
+            await Node.RemovePodAsync(podId, token);
+        }
+
+        await AssertNothingLeftAsync(podId, token);
+    }
+
+    [Fact]
+    public async Task AnImageWhoseUserIsNotRootRunsInItsVm()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+        var token = timeout.Token;
+        var (image, _) = await fixture.PushImageOfItsOwnAsync(
+            "vm-nonroot", token: token, config: new ImageConfigOptions { User = "1000", Cmd = ["sh", "-c", "id -u && ls / >/dev/null && echo listed"] });
+        var podConfig = Node.PodConfig("vm-nonroot");
+        var podId = (await Node.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podConfig, RuntimeHandler = CriNode.Handler }, cancellationToken: token)).PodSandboxId;
+        try
+        {
+            await Node.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = image }, SandboxConfig = podConfig }, cancellationToken: token);
+            var status = await RunToExitAsync(podId, podConfig, "nonroot", image, token);
+            Assert.True(status.ExitCode == 0, $"exit {status.ExitCode} {status.Reason} {status.Message}\n{Node.Describe()}");
+            Assert.Equal(["1000", "listed"], CriNode.ReadLogLines(status.LogPath));
+        }
+        finally
+        {
+            await Node.RemovePodAsync(podId, token);
+        }
+
+        await AssertNothingLeftAsync(podId, token);
+    }
+
     private async Task<ContainerStatus> RunToExitAsync(string podId, PodSandboxConfig podConfig, string name, string image, CancellationToken token, params string[] command)
     {
         var id = (await Node.Runtime.CreateContainerAsync(
