@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 using GuestPull.Linux;
 using GuestPull.Api.Agent;
@@ -51,7 +52,8 @@ internal sealed partial class NamespaceSandbox : ISandbox
     {
         var layout = request.Layout;
         Directory.CreateDirectory(layout.StateDirectory);
-        await File.WriteAllTextAsync(layout.AgentConfig, request.Config.AgentToml, cancellationToken).ConfigureAwait(false);
+        // Owner-only: the agent's table may carry a decryption key's password.
+        AtomicFile.Write(layout.AgentConfig, Encoding.UTF8.GetBytes(request.Config.AgentToml), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var shared = Path.Combine(request.Config.SharedRoot, request.SandboxId);
         await File.WriteAllTextAsync(layout.SharedDirectoryFile, shared, cancellationToken).ConfigureAwait(false);
         SharedMounts.Prepare(shared);

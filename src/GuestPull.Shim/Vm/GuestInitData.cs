@@ -82,7 +82,8 @@ internal static class GuestInitData
             }
         }
 
-        archive.AddFile(AgentConfigPath, Encoding.UTF8.GetBytes("# the shim's [agent] table, handed to the guest at boot\n" + ShimConfigParser.RenderEntries(entries)), ReadOnlyMode);
+        // Owner-only: the table may carry a decryption key's password.
+        archive.AddFile(AgentConfigPath, Encoding.UTF8.GetBytes("# the shim's [agent] table, handed to the guest at boot\n" + ShimConfigParser.RenderEntries(entries)), SecretMode);
         var bytes = archive.Finish();
         return bytes.LongLength <= MaxBytes
             ? bytes

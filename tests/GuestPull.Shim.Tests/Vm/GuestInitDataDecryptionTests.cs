@@ -36,5 +36,6 @@ public sealed class GuestInitDataDecryptionTests
         Assert.Equal("FIRST", await File.ReadAllTextAsync(files.Combine("etc/guestpull/initdata/decryption_keys/0/key.pem")));
         Assert.Equal("SECOND", await File.ReadAllTextAsync(files.Combine("etc/guestpull/initdata/decryption_keys/1/key.pem")));
         Assert.Equal((UnixFileMode)0b110_000_000, File.GetUnixFileMode(files.Combine("etc/guestpull/initdata/decryption_keys/1/key.pem")));
+        Assert.Equal((UnixFileMode)0b110_000_000, File.GetUnixFileMode(files.Combine("etc/guestpull/agent.toml")));
     }
 }
