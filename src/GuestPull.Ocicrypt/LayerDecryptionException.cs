@@ -1,6 +1,6 @@
 namespace GuestPull.Ocicrypt;
 
-/// <summary>An encrypted layer's metadata or content is wrong: bad options, a failed HMAC, a plaintext digest mismatch.</summary>
+/// <summary>An encrypted layer's metadata or content is wrong: bad options or a failed HMAC.</summary>
 public sealed class LayerDecryptionException : Exception
 {
     /// <summary>Creates the exception.</summary>

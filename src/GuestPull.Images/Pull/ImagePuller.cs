@@ -205,7 +205,7 @@ public sealed class ImagePuller
                 try
                 {
                     // The digest is the encrypted blob's (checked under the decryption, in counted's source);
-                    // the HMAC and the plaintext digest are checked when source reaches its end.
+                    // the HMAC is checked when source reaches its end.
                     result = await LayerApplier.ApplyCompressedAsync(
                         source,
                         EncryptedMediaTypes.Decrypted(layer.MediaType),
@@ -218,6 +218,12 @@ public sealed class ImagePuller
                             Warning = w => _logger.LogWarning("layer {Digest}: {Warning}", layer.Digest, w),
                         },
                         cancellationToken).ConfigureAwait(false);
+                }
+                catch (LayerDecryptionException ex)
+                {
+                    // A decompressor that reads to the end of the ciphertext (zstd does) meets the HMAC
+                    // check itself, inside the unpack rather than in the drain below.
+                    throw new LayerPullException($"layer {layer.Digest} of {reference}: {ex.Message}", ex);
                 }
                 catch (LayerTooLargeException ex)
                 {

@@ -7,11 +7,14 @@ namespace GuestPull.Ocicrypt.Cipher;
 
 /// <summary>
 /// Decrypts ocicrypt's <c>AES_256_CTR_HMAC_SHA256</c> layer cipher as it reads: the HMAC-SHA256 (keyed with
-/// the layer key) runs over the ciphertext, the AES-256-CTR keystream (a 128-bit big-endian counter starting
-/// at the nonce) is XORed in, and the plaintext is hashed when the options name its digest. At the end of
-/// the ciphertext the HMAC, then the plaintext digest, are compared; a mismatch throws
+/// the layer key) runs over the ciphertext and the AES-256-CTR keystream (a 128-bit big-endian counter
+/// starting at the nonce) is XORed in. At the end of the ciphertext the HMAC is compared; a mismatch throws
 /// <see cref="LayerDecryptionException"/> instead of reporting the end of the stream, so a consumer that
-/// reads to the end never commits what it unpacked.
+/// reads to the end never commits what it unpacked. The private options' plaintext digest is not checked:
+/// ocicrypt records there whatever digest its caller claimed for the blob, and containers/image passes the
+/// source blob's even when it recompressed the layer (skopeo <c>--dest-compress-format zstd</c>), so it is a
+/// hint, not a property of the plaintext. The plaintext is bound by the HMAC under the unwrapped key, the
+/// encrypted blob's digest and the layer's DiffID in the config.
 /// </summary>
 public sealed class AesCtrHmacDecryptingStream : Stream
 {
@@ -21,9 +24,7 @@ public sealed class AesCtrHmacDecryptingStream : Stream
     private readonly bool _leaveOpen;
     private readonly Aes _aes;
     private readonly IncrementalHash _hmac;
-    private readonly IncrementalHash? _plainHash;
     private readonly byte[] _expectedHmac;
-    private readonly Digest? _plainDigest;
     private readonly byte[] _counters = new byte[KeystreamBlocks * 16];
     private readonly byte[] _keystream = new byte[KeystreamBlocks * 16];
     private UInt128 _counter;
@@ -45,17 +46,6 @@ public sealed class AesCtrHmacDecryptingStream : Stream
         _aes.Key = options.SymmetricKey;
         _hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, options.SymmetricKey);
         _expectedHmac = options.ExpectedHmac;
-        _plainDigest = options.PlainDigest;
-        if (_plainDigest is { } digest)
-        {
-            _plainHash = IncrementalHash.CreateHash(digest.Algorithm switch
-            {
-                "sha256" => HashAlgorithmName.SHA256,
-                "sha512" => HashAlgorithmName.SHA512,
-                _ => throw new LayerDecryptionException($"the layer's plaintext digest uses {digest.Algorithm}, which is not supported"),
-            });
-        }
-
         _counter = BinaryPrimitives.ReadUInt128BigEndian(options.Nonce);
     }
 
@@ -119,7 +109,6 @@ public sealed class AesCtrHmacDecryptingStream : Stream
             _disposed = true;
             _aes.Dispose();
             _hmac.Dispose();
-            _plainHash?.Dispose();
             CryptographicOperations.ZeroMemory(_keystream);
             if (!_leaveOpen)
             {
@@ -144,27 +133,17 @@ public sealed class AesCtrHmacDecryptingStream : Stream
 
         _hmac.AppendData(data);
         Xor(data);
-        _plainHash?.AppendData(data);
         return data.Length;
     }
 
     private void Verify()
     {
-        // Encrypt-then-MAC: the HMAC over the ciphertext is the integrity check, so it comes first.
+        // Encrypt-then-MAC: the HMAC over the ciphertext is the integrity check of the decryption.
         Span<byte> actual = stackalloc byte[32];
         _hmac.GetHashAndReset(actual);
         if (!CryptographicOperations.FixedTimeEquals(actual, _expectedHmac))
         {
             throw new LayerDecryptionException($"the layer's HMAC does not match: the ciphertext was altered or encrypted with another key (expected {Convert.ToHexStringLower(_expectedHmac)}, computed {Convert.ToHexStringLower(actual)})");
-        }
-
-        if (_plainHash is not null && _plainDigest is { } expected)
-        {
-            var hash = Convert.ToHexStringLower(_plainHash.GetHashAndReset());
-            if (hash != expected.Hex)
-            {
-                throw new LayerDecryptionException($"the decrypted layer hashes to {expected.Algorithm}:{hash}, its key's options say {expected}");
-            }
         }
 
         _verified = true;

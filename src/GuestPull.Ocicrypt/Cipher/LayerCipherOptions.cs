@@ -30,7 +30,10 @@ public sealed class LayerCipherOptions
     /// <summary>The HMAC-SHA256 of the whole ciphertext, from the public options.</summary>
     public byte[] ExpectedHmac { get; }
 
-    /// <summary>The digest of the decrypted (still compressed) blob, when the private options carry one.</summary>
+    /// <summary>
+    /// The digest the encrypting tool's caller claimed for the plaintext blob, when the private options carry
+    /// one: a hint, not checked (containers/image records the source blob's even after recompressing).
+    /// </summary>
     public Digest? PlainDigest { get; }
 
     /// <summary>

@@ -21,11 +21,17 @@ public sealed class EncryptedImagesFixture : IAsyncLifetime
     public const string Plain = "plain/busybox:1";
     public const string Rsa = "enc/rsa:1";
     public const string Ec = "enc/ec:1";
+
+    /// <summary>Recompressed with zstd by skopeo, then encrypted: <c>tar+zstd+encrypted</c>.</summary>
+    public const string Zstd = "enc/zstd:1";
     public const string TwoRecipients = "enc/two:1";
     public const string Tampered = "enc/tampered:1";
     public const string Cmd = "enc/cmd:1";
     public const string Grpc = "enc/grpc:1";
     public const string BadHmac = "enc/badhmac:1";
+
+    /// <summary>The zstd layer with its HMAC altered: zstd reads to the end of the ciphertext itself.</summary>
+    public const string BadHmacZstd = "enc/badhmac-zstd:1";
     public const string PlainDescriptor = "enc/plaindescriptor:1";
 
     private readonly BusyboxImageFixture _busybox = new();
@@ -59,6 +65,7 @@ public sealed class EncryptedImagesFixture : IAsyncLifetime
 
         await EncryptAsync(Rsa, Keys.RsaPublic);
         await EncryptAsync(Ec, Keys.EcPublic);
+        await EncryptAsync(Zstd, ["--dest-compress-format", "zstd"], Keys.RsaPublic);
         await EncryptAsync(TwoRecipients, Keys.RsaPublic, Keys.SecondPublic);
         await EncryptAsync(Tampered, Keys.RsaPublic);
 
@@ -71,6 +78,7 @@ public sealed class EncryptedImagesFixture : IAsyncLifetime
         var handle = await GrpcWrapAsync(privateOptions);
         await RebuildAsync(manifest, Grpc, layer => WrappedFor(layer, GrpcKeyProviderServer.Name, handle));
         await RebuildAsync(manifest, BadHmac, FlipHmac);
+        await RebuildAsync((await EncryptedManifestAsync(Zstd)).Manifest, BadHmacZstd, FlipHmac);
         await RebuildAsync(manifest, PlainDescriptor, layer =>
         {
             // The secret layer's DiffID is public (in the config); a manifest can claim a plain blob for it.
@@ -103,11 +111,19 @@ public sealed class EncryptedImagesFixture : IAsyncLifetime
         return manifest.RootElement.GetProperty("layers")[0].GetProperty("digest").GetString()!;
     }
 
-    private async Task EncryptAsync(string destination, params string[] publicKeys)
+    public async Task<string> LayerMediaTypeAsync(string repoAndTag)
+    {
+        using var manifest = JsonDocument.Parse(await Skopeo.InspectRawAsync(Registry, repoAndTag, cancellationToken: Timeout));
+        return manifest.RootElement.GetProperty("layers")[0].GetProperty("mediaType").GetString()!;
+    }
+
+    private Task EncryptAsync(string destination, params string[] publicKeys) => EncryptAsync(destination, [], publicKeys);
+
+    private async Task EncryptAsync(string destination, string[] options, params string[] publicKeys)
     {
         await Skopeo.RunAsync(
             [
-                "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
+                "copy", "--src-tls-verify=false", "--dest-tls-verify=false", .. options,
                 .. publicKeys.SelectMany(k => new[] { "--encryption-key", "jwe:" + k }),
                 "docker://" + Reference(Plain), "docker://" + Reference(destination),
             ],

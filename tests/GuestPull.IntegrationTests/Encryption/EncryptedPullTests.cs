@@ -49,6 +49,8 @@ public sealed class EncryptedPullTests : IClassFixture<EncryptedImagesFixture>
 
         TreeSnapshot.AssertEqual(plain, await PulledRootfsAsync(work, "rsa", EncryptedImagesFixture.Rsa, ["--decryption-key", keys.RsaPrivate]), "JWE RSA-OAEP");
         TreeSnapshot.AssertEqual(plain, await PulledRootfsAsync(work, "ec", EncryptedImagesFixture.Ec, ["--decryption-key", keys.EcPrivate]), "JWE ECDH-ES+A256KW");
+        Assert.Equal("application/vnd.oci.image.layer.v1.tar+zstd+encrypted", await _images.LayerMediaTypeAsync(EncryptedImagesFixture.Zstd));
+        TreeSnapshot.AssertEqual(plain, await PulledRootfsAsync(work, "zstd", EncryptedImagesFixture.Zstd, ["--decryption-key", keys.RsaPrivate]), "zstd layer, JWE RSA-OAEP");
         TreeSnapshot.AssertEqual(plain, await PulledRootfsAsync(work, "rsa-password", EncryptedImagesFixture.Rsa, ["--decryption-key", keys.RsaEncrypted + ":pass=" + keys.Password]), "encrypted PKCS#8 key");
         TreeSnapshot.AssertEqual(plain, await PulledRootfsAsync(work, "second", EncryptedImagesFixture.TwoRecipients, ["--decryption-key", keys.OtherPrivate, "--decryption-key", keys.SecondPrivate]), "second of two recipients");
         TreeSnapshot.AssertEqual(plain, await PulledRootfsAsync(work, "cmd", EncryptedImagesFixture.Cmd, [], Providers), "cmd key provider");
@@ -116,14 +118,17 @@ public sealed class EncryptedPullTests : IClassFixture<EncryptedImagesFixture>
         AssertStoreHoldsNothing(work.Combine("store"));
     }
 
-    [Fact]
-    public async Task ABlobWhoseHmacDoesNotMatchFailsAndLeavesNothing()
+    [Theory]
+    [InlineData(EncryptedImagesFixture.BadHmac)]
+    [InlineData(EncryptedImagesFixture.BadHmacZstd)]
+    public async Task ABlobWhoseHmacDoesNotMatchFailsAndLeavesNothing(string image)
     {
         using var work = TempDirectory.Create("enc-hmac");
 
-        var result = await PullAsync(work.Combine("store"), EncryptedImagesFixture.BadHmac, ["--decryption-key", _images.Keys.RsaPrivate]);
+        var result = await PullAsync(work.Combine("store"), image, ["--decryption-key", _images.Keys.RsaPrivate]);
 
-        CliAssert.Failed(result, 1, "HMAC does not match");
+        CliAssert.Failed(result, 1, "guestpull: error: layer sha256:", "HMAC does not match");
+        Assert.DoesNotContain("Unhandled exception", result.StandardError, StringComparison.Ordinal);
         AssertStoreHoldsNothing(work.Combine("store"));
         var images = await GuestPullCli.RunAsync("images", "--root", work.Combine("store"));
         Assert.DoesNotContain("badhmac", images.StandardOutput, StringComparison.Ordinal);
