@@ -187,9 +187,3 @@ internal sealed class LowerLayerLinkPlan
 
 /// <summary>Where a link into a lower layer leads: a non-directory of layer <see cref="Layer"/> at <see cref="Path"/>.</summary>
 internal readonly record struct LinkOrigin(int Layer, string Path, FileStatus Status);
-
-/// <summary>A link into a lower layer that cannot be resolved; <see cref="Layer"/> is the index of the layer that holds it.</summary>
-internal sealed class LowerLayerLinkException(int layer, string message) : InvalidLayerException(message)
-{
-    public int Layer { get; } = layer;
-}
