@@ -69,6 +69,12 @@ public sealed class LowerLayerHardLinkTests : IAsyncLifetime
         Assert.DoesNotContain("a", expected.Entries.Keys);
         Assert.DoesNotContain("d/w", expected.Entries.Keys);
         Assert.False(Directory.Exists(Path.Combine(flatten.Directory, ".lower-links")));
+        foreach (var rootfs in new[] { overlay.RootfsPath, flatten.RootfsPath })
+        {
+            // The layers' own records stay on the layers.
+            Assert.DoesNotContain("trusted.guestpull.", TreeSnapshot.Describe(rootfs).Xattrs, StringComparison.Ordinal);
+            Assert.DoesNotContain(TreeSnapshot.Take(rootfs).Entries.Values, e => e.Xattrs.Contains("trusted.guestpull.", StringComparison.Ordinal));
+        }
     }
 
     [Fact]
