@@ -98,6 +98,48 @@ public sealed class LowerLayerHardLinkTests : IAsyncLifetime
         Assert.Empty(await store.ListImagesAsync());
     }
 
+    [Fact]
+    public async Task ALayerSharedByImagesLinksToTheFileOfEachImagesOwnBaseAndIsRefusedOverABaseWithoutIt()
+    {
+        var link = new TarBuilder().HardLink("a", "d/t").End().ToArray();
+        var first = await BuildAsync("first", new TarBuilder().File("d/t", "first base").End().ToArray(), link);
+        var second = await BuildAsync("second", new TarBuilder().File("d/t", "second base", mode: 0x1ED, uid: 5).End().ToArray(), link);
+        var without = await BuildAsync("without", new TarBuilder().File("d/other", "no target here").End().ToArray(), link);
+        await using var registry = await RegistryInstance.StartAsync(CancellationToken.None);
+        foreach (var layout in new[] { first, second, without })
+        {
+            await ImageBuilder.PushAsync(layout, "t", registry, "links/" + Path.GetFileName(layout) + ":t", new PushOptions { PreserveDigests = true });
+        }
+
+        await using var store = await LayerStore.OpenAsync(_temp.Combine("store"));
+        using var client = new RegistryClient(ClientOptions(registry));
+        var puller = new ImagePuller(client, store);
+        Task<PulledImage> PullAsync(string layout) => puller.PullAsync(ImageReference.Parse($"{registry.Host}/links/{Path.GetFileName(layout)}:t"), null, null, CancellationToken.None);
+        var pulledFirst = await PullAsync(first);
+        var pulledSecond = await PullAsync(second);
+        Assert.Equal(1, pulledSecond.LayersCached);
+        Assert.Equal(pulledFirst.LayerDirectories[1], pulledSecond.LayerDirectories[1]);
+
+        var e = await Assert.ThrowsAsync<LayerPullException>(() => PullAsync(without));
+        Assert.EndsWith("hard link 'a' points at 'd/t', which no layer below it holds", e.Message, StringComparison.Ordinal);
+
+        foreach (var (layout, pulled) in new[] { (first, pulledFirst), (second, pulledSecond) })
+        {
+            var expected = TreeSnapshot.Take(await UmociUnpackAsync(layout), Kept);
+            foreach (var mode in new[] { BundleMode.Overlay, BundleMode.Flatten })
+            {
+                var bundle = await CreateAsync(Path.GetFileName(layout) + "-" + mode, pulled.LayerDirectories, mode);
+                TreeSnapshot.AssertEqual(expected, TreeSnapshot.Take(bundle.RootfsPath, Kept), $"umoci vs {mode} of {Path.GetFileName(layout)}");
+            }
+
+            Assert.Equal("a,d/t", expected["a"].HardLinks);
+        }
+
+        var recorded = (await store.ListImagesAsync()).Select(i => i.Reference).ToList();
+        Assert.Equal(2, recorded.Count);
+        Assert.DoesNotContain(recorded, r => r.Contains("/links/without:", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("missing", "hard link 'g' points at 'd/nothing', which no layer below it holds")]
     [InlineData("through-lower-symlink", "hard link 'h' points at 'lnk/t' through 'lnk', a symbolic link in the layers below")]
