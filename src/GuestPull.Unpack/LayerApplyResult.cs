@@ -15,6 +15,12 @@ public sealed class LayerApplyResult
     /// <summary>Hard links created.</summary>
     public long HardLinks { get; internal set; }
 
+    /// <summary>
+    /// Of <see cref="HardLinks"/>, those whose target is in a layer below (overlay form only): written
+    /// as placeholders for whoever stacks the layers to resolve (see <see cref="Unpack.LowerLayerHardLinks"/>).
+    /// </summary>
+    public long LowerLayerHardLinks { get; internal set; }
+
     /// <summary>Character and block devices and FIFOs created.</summary>
     public long SpecialFiles { get; internal set; }
 

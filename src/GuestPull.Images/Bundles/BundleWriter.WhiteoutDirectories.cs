@@ -7,15 +7,17 @@ public sealed partial class BundleWriter
     private const int MaxWhiteoutScanDepth = 4096;
 
     /// <summary>
+    /// Prepares, in the bundle's upper directory, what the overlay mount of the layers alone would get
+    /// wrong, reading attributes from a read-only mount of that merge (the view):
     /// overlayfs hides a lower layer's whiteout only in a directory it merges (one that exists in more
     /// than one layer); in a directory that exists in one layer alone (new there, opaque, or over a
     /// file below) readdir lists the whiteout as a 0:0 character device. Layers are unpacked each on
     /// its own, so their whiteouts can land in such directories. Every directory holding a whiteout
     /// that is a directory in the merged view gets a copy in the bundle's upper directory (with the
     /// merged view's attributes), which makes it a merged directory: its whiteouts are then hidden, as
-    /// flattening drops them.
+    /// flattening drops them. Links into lower layers are copied up (see <see cref="PrepareLowerLayerLinks"/>).
     /// </summary>
-    private static void PrepareWhiteoutDirectories(List<string> layers, string upper, string mountPoint)
+    private void PrepareFromMergedView(List<string> layers, string upper, string mountPoint, LowerLayerLinkPlan? links, LayerStack? stack)
     {
         var directories = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var layer in layers)
@@ -25,7 +27,7 @@ public sealed partial class BundleWriter
         }
 
         directories.Remove(string.Empty);
-        if (directories.Count == 0)
+        if (directories.Count == 0 && (links is null || links.CopyUps.Count == 0))
         {
             return;
         }
@@ -53,21 +55,15 @@ public sealed partial class BundleWriter
             using var upperRoot = FileSystemCalls.Open(upper, OpenFlags.Path | OpenFlags.Directory);
             foreach (var directory in directories)
             {
-                if (!IsDirectory(view, directory))
+                if (IsDirectory(view, directory))
                 {
-                    continue;
+                    EnsureUpperDirectories(view, upperRoot, upper, directory);
                 }
+            }
 
-                // Ancestors first (the set is sorted); those already in the upper directory stay as prepared.
-                var parts = directory.Split('/');
-                for (var depth = 1; depth <= parts.Length; depth++)
-                {
-                    var current = string.Join('/', parts.Take(depth));
-                    if (!IsDirectory(upperRoot, current))
-                    {
-                        CopyDirectory(view, current, Path.Combine(upper, current));
-                    }
-                }
+            if (links is not null)
+            {
+                PrepareLowerLayerLinks(links, stack!, view, upperRoot, upper);
             }
         }
         finally

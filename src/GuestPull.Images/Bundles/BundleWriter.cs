@@ -69,13 +69,17 @@ public sealed partial class BundleWriter
         }
 
         var directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(bundleDirectory));
+
+        // Links into lower layers are resolved against this very stack before anything is written.
+        var links = ResolveLowerLayerLinks(layers, out var stack);
+        using var linkedLayers = stack;
         var created = PrepareDirectory(directory);
         var bundle = new Bundle(directory, mode);
         try
         {
             WriteMarker(directory, mode);
             Directory.CreateDirectory(bundle.RootfsPath, PrivateDirectoryMode);
-            if (mode == BundleMode.Overlay && !TryMountOverlay(bundle, layers))
+            if (mode == BundleMode.Overlay && !TryMountOverlay(bundle, layers, links, stack))
             {
                 bundle = bundle with { Mode = BundleMode.Flatten };
                 WriteMarker(directory, bundle.Mode);
@@ -83,7 +87,7 @@ public sealed partial class BundleWriter
 
             if (bundle.Mode == BundleMode.Flatten)
             {
-                await Task.Run(() => Flatten(bundle.RootfsPath, layers, cancellationToken), cancellationToken).ConfigureAwait(false);
+                await Task.Run(() => Flatten(bundle.RootfsPath, layers, stack, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
 
             var spec = specFactory(bundle.RootfsPath) ?? throw new InvalidOperationException("the runtime spec factory returned null");
@@ -222,7 +226,7 @@ public sealed partial class BundleWriter
             Encoding.ASCII.GetBytes(mode == BundleMode.Overlay ? "overlay\n" : "flatten\n"),
             UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
-    private bool TryMountOverlay(Bundle bundle, List<string> layers)
+    private bool TryMountOverlay(Bundle bundle, List<string> layers, LowerLayerLinkPlan? links, LayerStack? stack)
     {
         if (layers.Count == 0)
         {
@@ -257,7 +261,7 @@ public sealed partial class BundleWriter
         // The root's own attributes still come from every layer: an opaque marker hides content only.
         PrepareRoot(layers, upper);
         PrepareImplicitDirectories(visible, upper);
-        PrepareWhiteoutDirectories(visible, upper, bundle.RootfsPath);
+        PrepareFromMergedView(visible, upper, bundle.RootfsPath, links, stack);
         var errno = Mounts.TryMount("overlay", bundle.RootfsPath, "overlay", 0, options);
         if (errno == 0)
         {
@@ -278,16 +282,28 @@ public sealed partial class BundleWriter
     private static bool HasOpaqueRoot(string layer)
         => ExtendedAttributes.Get(layer, "trusted.overlay.opaque") is [(byte)'y'];
 
-    private void Flatten(string rootfs, List<string> layers, CancellationToken cancellationToken)
+    private void Flatten(string rootfs, List<string> layers, LayerStack? stack, CancellationToken cancellationToken)
     {
         // The bundle directory around it stays private; the root itself starts as 0755 root and takes
         // the attributes of every layer with a ./ entry on the way up.
         using var root = FileSystemCalls.Open(rootfs, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NoFollow);
         FileSystemCalls.ChangeOwner(root, 0, 0);
         FileSystemCalls.ChangeMode(root, RootfsRootMode);
-        foreach (var layer in layers)
+        var heldDirectory = Path.Combine(Path.GetDirectoryName(rootfs)!, HeldTargetsDirectoryName);
+        for (var index = 0; index < layers.Count; index++)
         {
+            var layer = layers[index];
+            var held = stack is not null && LowerLayerLinkPlan.HasLinks(layer) ? HoldLowerLayerLinkTargets(stack, index, root, heldDirectory) : null;
             LayerFlattener.Apply(layer, root, warning => LogFlattenWarning(_logger, layer, warning), cancellationToken);
+            if (held is not null)
+            {
+                LinkHeldTargets(held, root, heldDirectory);
+            }
+        }
+
+        if (Directory.Exists(heldDirectory))
+        {
+            Directory.Delete(heldDirectory);
         }
     }
 

@@ -13,7 +13,7 @@ namespace GuestPull.Images.Bundles;
 internal sealed class LayerFlattener
 {
     private const string OpaqueAttribute = "trusted.overlay.opaque";
-    private const int MaxDepth = 4096;
+    internal const int MaxDepth = 4096;
     private const int CopyBufferSize = 1024 * 1024;
     private const uint OwnerOnlyDirectoryMode = 0x1C0; // 0700, until the layer's mode is copied
     private const uint OwnerOnlyFileMode = 0x180; // 0600
@@ -47,7 +47,7 @@ internal sealed class LayerFlattener
         // A layer without a ./ entry leaves the root as the layers below made it.
         if (!flattener._implicitDirectories.Contains(Store.ImplicitDirectoryMarker.Root))
         {
-            flattener.CopyAttributes(source, targetRoot, FileSystemCalls.Stat(source), removeOthers: true);
+            CopyAttributes(source, targetRoot, FileSystemCalls.Stat(source), removeOthers: true, warn);
         }
     }
 
@@ -105,7 +105,7 @@ internal sealed class LayerFlattener
                 if (!(merge && _implicitDirectories.Contains(path[1..])))
                 {
                     // After the children: creating them changed the directory's mtime.
-                    CopyAttributes(sourceChild, targetChild, status, removeOthers: merge);
+                    CopyAttributes(sourceChild, targetChild, status, removeOthers: merge, _warn);
                 }
 
                 continue;
@@ -116,23 +116,39 @@ internal sealed class LayerFlattener
                 TreeRemover.DeleteEntry(target, name, path);
             }
 
-            switch (status.Type)
+            if (status.Type == FileType.RegularFile)
             {
-                case FileType.RegularFile:
-                    CopyRegularFile(source, target, name, path, status);
-                    break;
-                case FileType.SymbolicLink:
-                    FileSystemCalls.CreateSymbolicLinkAt(FileSystemCalls.ReadLinkAt(source, name), target, name);
-                    CopyEntryAttributes(source, target, name, status);
-                    break;
-                case FileType.CharacterDevice or FileType.BlockDevice or FileType.Fifo or FileType.Socket:
-                    FileSystemCalls.MakeNodeAt(target, name, status.Type, OwnerOnlyFileMode, status.DeviceNumber);
-                    CopyEntryAttributes(source, target, name, status);
-                    break;
-                default:
-                    _warn($"skipped '{path}': unsupported file type {status.Type}");
-                    break;
+                CopyRegularFile(source, target, name, path, status);
             }
+            else
+            {
+                CopyEntry(source, name, status, target, name, _warn);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies one non-directory (a regular file's content, a symlink, a device, FIFO or socket) with
+    /// its owner, mode, xattrs and times to <paramref name="targetName"/> of <paramref name="target"/>.
+    /// </summary>
+    internal static void CopyEntry(SafeFileDescriptor source, string name, FileStatus status, SafeFileDescriptor target, string targetName, Action<string> warn)
+    {
+        switch (status.Type)
+        {
+            case FileType.RegularFile:
+                CopyFileContent(source, name, status, target, targetName, warn);
+                break;
+            case FileType.SymbolicLink:
+                FileSystemCalls.CreateSymbolicLinkAt(FileSystemCalls.ReadLinkAt(source, name), target, targetName);
+                CopyEntryAttributes(source, name, target, targetName, status, warn);
+                break;
+            case FileType.CharacterDevice or FileType.BlockDevice or FileType.Fifo or FileType.Socket:
+                FileSystemCalls.MakeNodeAt(target, targetName, status.Type, OwnerOnlyFileMode, status.DeviceNumber);
+                CopyEntryAttributes(source, name, target, targetName, status, warn);
+                break;
+            default:
+                warn($"skipped '{name}': unsupported file type {status.Type}");
+                break;
         }
     }
 
@@ -147,34 +163,36 @@ internal sealed class LayerFlattener
             return;
         }
 
-        using (var input = FileSystemCalls.OpenAt(source, name, OpenFlags.ReadOnly | OpenFlags.NoFollow))
-        using (var output = FileSystemCalls.OpenAt(target, name, OpenFlags.WriteOnly | OpenFlags.Create | OpenFlags.Exclusive | OpenFlags.NoFollow, OwnerOnlyFileMode))
-        {
-            var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
-            try
-            {
-                int read;
-                while ((read = FileSystemCalls.Read(input, buffer)) > 0)
-                {
-                    FileSystemCalls.WriteAll(output, buffer.AsSpan(0, read));
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-
-            CopyAttributes(input, output, status, removeOthers: false);
-        }
-
+        CopyFileContent(source, name, status, target, name, _warn);
         if (status.LinkCount > 1)
         {
             _hardlinks[key] = path;
         }
     }
 
+    private static void CopyFileContent(SafeFileDescriptor source, string name, FileStatus status, SafeFileDescriptor target, string targetName, Action<string> warn)
+    {
+        using var input = FileSystemCalls.OpenAt(source, name, OpenFlags.ReadOnly | OpenFlags.NoFollow);
+        using var output = FileSystemCalls.OpenAt(target, targetName, OpenFlags.WriteOnly | OpenFlags.Create | OpenFlags.Exclusive | OpenFlags.NoFollow, OwnerOnlyFileMode);
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            int read;
+            while ((read = FileSystemCalls.Read(input, buffer)) > 0)
+            {
+                FileSystemCalls.WriteAll(output, buffer.AsSpan(0, read));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        CopyAttributes(input, output, status, removeOthers: false, warn);
+    }
+
     /// <summary>Owner, mode, xattrs and times through open descriptors (regular files, directories).</summary>
-    private void CopyAttributes(SafeFileDescriptor source, SafeFileDescriptor target, FileStatus status, bool removeOthers)
+    private static void CopyAttributes(SafeFileDescriptor source, SafeFileDescriptor target, FileStatus status, bool removeOthers, Action<string> warn)
     {
         // chown first: it clears setuid/setgid bits and security.capability.
         FileSystemCalls.ChangeOwner(target, status.Uid, status.Gid);
@@ -192,7 +210,7 @@ internal sealed class LayerFlattener
         {
             if (ExtendedAttributes.Get(source, name) is { } value)
             {
-                SetAttribute(() => ExtendedAttributes.Set(target, name, value), name);
+                SetAttribute(() => ExtendedAttributes.Set(target, name, value), name, warn);
             }
         }
 
@@ -200,26 +218,26 @@ internal sealed class LayerFlattener
     }
 
     /// <summary>Owner, mode, xattrs and times by name (symlinks and nodes, which can't be opened for writing).</summary>
-    private void CopyEntryAttributes(SafeFileDescriptor source, SafeFileDescriptor target, string name, FileStatus status)
+    private static void CopyEntryAttributes(SafeFileDescriptor source, string name, SafeFileDescriptor target, string targetName, FileStatus status, Action<string> warn)
     {
-        FileSystemCalls.ChangeOwnerAt(target, name, status.Uid, status.Gid);
+        FileSystemCalls.ChangeOwnerAt(target, targetName, status.Uid, status.Gid);
         if (!status.IsSymbolicLink)
         {
-            FileSystemCalls.ChangeModeAt(target, name, status.Permissions);
+            FileSystemCalls.ChangeModeAt(target, targetName, status.Permissions);
         }
 
         foreach (var attribute in ExtendedAttributes.ListAt(source, name).Where(n => !IsOverlayAttribute(n)))
         {
             if (ExtendedAttributes.GetAt(source, name, attribute) is { } value)
             {
-                SetAttribute(() => ExtendedAttributes.SetAt(target, name, attribute, value), attribute);
+                SetAttribute(() => ExtendedAttributes.SetAt(target, targetName, attribute, value), attribute, warn);
             }
         }
 
-        FileSystemCalls.SetTimesAt(target, name, status.ModificationTime, status.ModificationTime);
+        FileSystemCalls.SetTimesAt(target, targetName, status.ModificationTime, status.ModificationTime);
     }
 
-    private void SetAttribute(Action set, string name)
+    private static void SetAttribute(Action set, string name, Action<string> warn)
     {
         try
         {
@@ -227,7 +245,7 @@ internal sealed class LayerFlattener
         }
         catch (NativeCallException e) when (e.Errno == Errno.EOPNOTSUPP)
         {
-            _warn($"extended attribute {name} not copied: the rootfs file system does not support it");
+            warn($"extended attribute {name} not copied: the rootfs file system does not support it");
         }
     }
 

@@ -136,6 +136,8 @@ public sealed class ImagePuller
             throw;
         }
 
+        var layerDirectories = image.Config.DiffIds.Select(_store.LayerPath).ToList();
+        VerifyLowerLayerLinks(reference, layers, layerDirectories);
         var record = new ImageRecord
         {
             Reference = reference.ToString(),
@@ -152,7 +154,7 @@ public sealed class ImagePuller
         {
             Image = image,
             Record = record,
-            LayerDirectories = image.Config.DiffIds.Select(_store.LayerPath).ToList(),
+            LayerDirectories = layerDirectories,
             LayersDownloaded = downloaded,
             LayersCached = cached,
             PolicyDecision = decision,
@@ -269,6 +271,30 @@ public sealed class ImagePuller
         {
             _store.AbortLayer(temp);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A layer's hard links into the layers below it are kept as placeholders in its own directory,
+    /// which other images may share; whether they resolve depends on this image's layers. An image
+    /// whose links lead nowhere is refused here, naming the layer and the entry, rather than when a
+    /// container is created from it.
+    /// </summary>
+    private static void VerifyLowerLayerLinks(ImageReference reference, List<(Descriptor, Digest)> layers, List<string> layerDirectories)
+    {
+        if (!layerDirectories.Any(Bundles.LowerLayerLinkPlan.HasLinks))
+        {
+            return;
+        }
+
+        using var stack = Bundles.LayerStack.Open(layerDirectories);
+        try
+        {
+            Bundles.LowerLayerLinkPlan.Resolve(stack);
+        }
+        catch (Bundles.LowerLayerLinkException e)
+        {
+            throw new LayerPullException($"layer {layers[e.Layer].Item1.Digest} of {reference}: {e.Message}", e);
         }
     }
 

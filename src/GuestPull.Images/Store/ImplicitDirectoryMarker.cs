@@ -88,5 +88,6 @@ internal static class ImplicitDirectoryMarker
     }
 
     /// <summary>Whether an xattr name is this bookkeeping, which never belongs in a rootfs.</summary>
-    public static bool IsBookkeeping(string name) => name == AttributeName;
+    public static bool IsBookkeeping(string name)
+        => name == AttributeName || name.StartsWith(Unpack.LowerLayerHardLinks.AttributePrefix, StringComparison.Ordinal);
 }

@@ -181,21 +181,35 @@ internal sealed class ConfinedRootfsWriter : IDisposable
     /// <summary>
     /// Links <paramref name="path"/> to the existing <paramref name="target"/>, which must resolve
     /// inside the root and not be a directory; a symlink target is linked itself, not followed.
+    /// Returns null when linked, or why the target is not in the root ("whose directory does not
+    /// exist…", "which does not exist…"), for the caller to decide. In overlay form a 0:0 character
+    /// device is this layer's whiteout and refused, unless it is a placeholder for a link into a lower
+    /// layer (<see cref="LowerLayerHardLinks"/>): the new link then shares the placeholder.
     /// </summary>
-    public void WriteHardLink(EntryPath path, EntryPath target)
+    public string? WriteHardLink(EntryPath path, EntryPath target, bool overlayForm)
     {
         var errno = _directories.TryOpenDirectory(target.Parent, OpenFlags.Path | OpenFlags.Directory, create: false, out var targetParent);
+        if (errno is Errno.ENOENT or Errno.ENOTDIR)
+        {
+            return $"whose directory does not exist in the root ({Errno.Name(errno)})";
+        }
+
         if (errno != 0)
         {
-            throw new InvalidLayerException($"hard link '{path}' points at '{target}', whose directory does not exist in the root ({Errno.Name(errno)})");
+            throw new InvalidLayerException($"hard link '{path}' points at '{target}', whose directory cannot be opened in the root ({Errno.Name(errno)})");
         }
 
         using (targetParent)
         {
             errno = FileSystemCalls.TryOpenAt(targetParent!, target.Name, OpenFlags.Path | OpenFlags.NoFollow, 0, out var targetFile);
+            if (errno == Errno.ENOENT)
+            {
+                return $"which does not exist in the root ({Errno.Name(errno)})";
+            }
+
             if (errno != 0)
             {
-                throw new InvalidLayerException($"hard link '{path}' points at '{target}', which does not exist in the root ({Errno.Name(errno)})");
+                throw new InvalidLayerException($"hard link '{path}' points at '{target}', which cannot be opened in the root ({Errno.Name(errno)})");
             }
 
             using (targetFile)
@@ -206,6 +220,12 @@ internal sealed class ConfinedRootfsWriter : IDisposable
                     throw new InvalidLayerException($"hard link '{path}' points at directory '{target}'");
                 }
 
+                if (overlayForm && targetStatus.Type == FileType.CharacterDevice && targetStatus.DeviceNumber == 0
+                    && ExtendedAttributes.GetAt(targetParent!, target.Name, LowerLayerHardLinks.TargetAttribute) is null)
+                {
+                    throw new InvalidLayerException($"hard link '{path}' points at '{target}', which this layer whites out");
+                }
+
                 var parent = _directories.OpenParent(path);
                 errno = Link(targetFile!, targetParent!, target.Name, parent, path.Name);
                 if (errno == Errno.EEXIST)
@@ -213,7 +233,7 @@ internal sealed class ConfinedRootfsWriter : IDisposable
                     if (FileSystemCalls.TryStatAt(parent, path.Name, out var existing)
                         && existing.Inode == targetStatus.Inode && existing.Device == targetStatus.Device)
                     {
-                        return;
+                        return null;
                     }
 
                     RemoveExisting(parent, path);
@@ -221,8 +241,40 @@ internal sealed class ConfinedRootfsWriter : IDisposable
                 }
 
                 ThrowIfFailed(errno, "linkat", path);
+                return null;
             }
         }
+    }
+
+    /// <summary>
+    /// Overlay form of a hard link to a file of a lower layer: a 0:0 character device (it hides the
+    /// lower name, as a whiteout would) that records the target, for whoever stacks the layers.
+    /// </summary>
+    public void WriteLowerLayerHardLink(EntryPath path, EntryPath target)
+    {
+        var parent = _directories.OpenParent(path);
+        var errno = FileSystemCalls.TryMakeNodeAt(parent, path.Name, FileType.CharacterDevice, 0, 0);
+        if (errno == Errno.EEXIST)
+        {
+            RemoveExisting(parent, path);
+            errno = FileSystemCalls.TryMakeNodeAt(parent, path.Name, FileType.CharacterDevice, 0, 0);
+        }
+
+        if (errno == Errno.EPERM)
+        {
+            throw new NativeCallException(errno, "mknodat (overlay whiteouts need CAP_MKNOD)", path.Full);
+        }
+
+        ThrowIfFailed(errno, "mknodat", path);
+        FileSystemCalls.ChangeOwnerAt(parent, path.Name, 0, 0);
+        ExtendedAttributes.SetAt(parent, path.Name, LowerLayerHardLinks.TargetAttribute, System.Text.Encoding.UTF8.GetBytes(target.Full));
+    }
+
+    /// <summary>Records on the root how many links into lower layers the layer holds.</summary>
+    public void MarkLowerLayerHardLinks(long count)
+    {
+        using var root = OpenRoot();
+        ExtendedAttributes.Set(root, LowerLayerHardLinks.LayerAttribute, System.Text.Encoding.ASCII.GetBytes(count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     /// <summary>Overlay form of <c>.wh.NAME</c>: a 0:0 character device at NAME.</summary>

@@ -14,5 +14,12 @@ internal static class ExtendedAttributePolicy
         {
             throw new InvalidLayerException($"entry '{path}' sets extended attribute '{name}'; overlayfs attributes are not allowed in layers");
         }
+
+        // GuestPull's own records on unpacked layers (links into lower layers, implicit directories):
+        // a layer that set them could make the bundle writer link or copy what it chose.
+        if (name.StartsWith(LowerLayerHardLinks.AttributePrefix, StringComparison.Ordinal) || name.StartsWith("user.guestpull.", StringComparison.Ordinal))
+        {
+            throw new InvalidLayerException($"entry '{path}' sets extended attribute '{name}'; GuestPull's own attributes are not allowed in layers");
+        }
     }
 }

@@ -66,6 +66,11 @@ internal sealed class LayerApplication : IDisposable
             await reader.DrainAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        if (_result.LowerLayerHardLinks > 0)
+        {
+            _writer.MarkLowerLayerHardLinks(_result.LowerLayerHardLinks);
+        }
+
         _result.UncompressedSize = reader.BytesRead;
         _result.DiffId = reader.CurrentDigest();
         _result.ImplicitDirectories = _tracker.ImplicitDirectories();
@@ -185,8 +190,60 @@ internal sealed class LayerApplication : IDisposable
             return;
         }
 
-        _writer.WriteHardLink(path, target);
+        if (_tracker.Get(target.Full) == PathState.Whiteout)
+        {
+            throw new InvalidLayerException($"hard link '{path}' points at '{target}', which this layer whites out before the link");
+        }
+
+        if (_writer.WriteHardLink(path, target, OverlayForm) is not { } missing)
+        {
+            _result.HardLinks++;
+            return;
+        }
+
+        // Apply form writes onto the layers below, so what is not in the root is in no layer. In
+        // overlay form the target may be a file of a lower layer, which this layer's directory does
+        // not hold: the link becomes a placeholder resolved when the layers are stacked.
+        if (!OverlayForm)
+        {
+            throw new InvalidLayerException($"hard link '{path}' points at '{target}', {missing}");
+        }
+
+        EnsureLowerLayerTargetVisible(path, target);
+        _writer.WriteLowerLayerHardLink(path, target);
         _result.HardLinks++;
+        _result.LowerLayerHardLinks++;
+    }
+
+    /// <summary>
+    /// A link into a lower layer is only possible where this layer, up to this entry, left the lower
+    /// target in view (as umoci, which links in the merged tree, sees it): not whited out, not below a
+    /// directory this layer made opaque, and reached through directories only. The stacking side resolves
+    /// the rest (the target exists below, no symlink on its path) and refuses what it cannot find.
+    /// </summary>
+    private void EnsureLowerLayerTargetVisible(EntryPath path, EntryPath target)
+    {
+        if (BelowOpaqueDirectory(target.Full))
+        {
+            throw new InvalidLayerException($"hard link '{path}' points at '{target}', which this layer hides below an opaque directory before the link");
+        }
+
+        for (var slash = target.Full.IndexOf('/'); slash > 0; slash = target.Full.IndexOf('/', slash + 1))
+        {
+            var ancestor = target.Full[..slash];
+            switch (_tracker.Get(ancestor))
+            {
+                case PathState.Whiteout:
+                    throw new InvalidLayerException($"hard link '{path}' points at '{target}', which this layer whites out ('{ancestor}') before the link");
+                case PathState.NonDirectory:
+                    throw new InvalidLayerException($"hard link '{path}' points at '{target}' through '{ancestor}', which this layer wrote as a non-directory (links into lower layers do not follow symbolic links)");
+            }
+        }
+
+        if (_tracker.Get(target.Full) is not null)
+        {
+            throw new InvalidLayerException($"hard link '{path}' points at '{target}', which does not exist in the layer");
+        }
     }
 
     private void ApplyWhiteout(EntryPath path, TarEntry entry)

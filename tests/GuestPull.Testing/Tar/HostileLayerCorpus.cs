@@ -5,7 +5,8 @@ namespace GuestPull.Testing;
 /// <summary>
 /// The hostile layers the unpack tests throw at the applier, as stacks of layers (base first) that
 /// unpack without error: names that climb out, symlinks to the real outside, lower-layer symlinks,
-/// hard links through them, xattrs on links, a PAX size that smuggles entries, whiteouts through
+/// hard links through them, hard links into lower layers (links to links, targets replaced or whited
+/// out after the link), xattrs on links, a PAX size that smuggles entries, whiteouts through
 /// symlinks and the whiteout/opaque combinations overlay and flatten form must agree on. The unpack
 /// tests check each is confined; the bundle tests check overlay and flatten bundles of each are the
 /// same tree. <paramref name="outside"/> is an absolute path next to the root that must stay untouched.
@@ -46,6 +47,12 @@ public static class HostileLayerCorpus
         [
             new TarBuilder().File("f", "f").Symlink("l", outside).Directory("d/").File("d/x", "x").HardLink("h", "f").End().ToArray(),
             new TarBuilder().File(".wh.f", string.Empty).File(".wh.l", string.Empty).File(".wh.d", string.Empty).File(".wh.h", string.Empty).Directory("d/").File("d/y", "y").End().ToArray(),
+        ],
+        ["hard-links-into-lower-layers"] =
+        [
+            new TarBuilder().Directory("d/").File("d/t", "t", mode: 0x1E4, uid: 7).HardLink("d/t2", "d/t").File("d/r", "r").Symlink("out", outside).End().ToArray(),
+            new TarBuilder().HardLink("a", "d/t").HardLink("b", "a").HardLink("c", "d/r").Directory("d/").File("d/r", "new r").HardLink("../../e", "/d/t").File(".wh.out", string.Empty).HardLink("x/y", "d/t2").End().ToArray(),
+            new TarBuilder().File(".wh.b", string.Empty).HardLink("f", "a").File("d/.wh.t", string.Empty).End().ToArray(),
         ],
     };
 
