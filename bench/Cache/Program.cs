@@ -33,8 +33,14 @@ internal static class Program
         var runs = new Option<int>("--runs") { Description = "sequential cold pulls per mode", HelpName = "N", DefaultValueFactory = _ => 10 };
         var rate = new Option<double>("--rate-mbit") { Description = "the registry link's rate in Mbit/s", HelpName = "MBIT", DefaultValueFactory = _ => 100 };
         var mirror = new Option<string>("--mirror") { Description = "Debian mirror for debootstrap (building the image)", HelpName = "URL", DefaultValueFactory = _ => "http://deb.debian.org/debian" };
+        var guestMemory = new Option<string>("--guest-tmpfs")
+        {
+            Description = "size of the tmpfs the pulls' layer stores go on, as a guest pulls into its RAM (mount's syntax, e.g. 4g); \"none\" for the disk",
+            HelpName = "SIZE",
+            DefaultValueFactory = _ => "4g",
+        };
         var results = new Option<string>("--results") { Description = "where to write the JSON results", HelpName = "FILE", DefaultValueFactory = _ => Path.Combine(repository ?? ".", "bench", "Cache", "results", "latest.json") };
-        var command = new RootCommand("bench/cache: cold pulls through a throttled registry link with and without the node cache") { imageCache, runs, rate, mirror, results };
+        var command = new RootCommand("bench/cache: cold pulls through a throttled registry link with and without the node cache") { imageCache, runs, rate, mirror, guestMemory, results };
         command.SetAction(async (parsed, ct) =>
         {
             var count = parsed.GetValue(runs);
@@ -45,22 +51,29 @@ internal static class Program
             }
 
             var image = await new BenchImageBuilder(parsed.GetValue(imageCache)!, parsed.GetValue(mirror)!, Console.Out).EnsureAsync(rebuild: false, ct);
-            return await RunAsync(image, count, parsed.GetValue(rate), parsed.GetValue(results)!, ct);
+            var tmpfs = parsed.GetValue(guestMemory)!;
+            return await RunAsync(image, count, parsed.GetValue(rate), tmpfs == "none" ? null : tmpfs, parsed.GetValue(results)!, ct);
         });
         return await command.Parse(args).InvokeAsync();
     }
 
-    private static async Task<int> RunAsync(BenchImage image, int runs, double rateMbit, string resultsPath, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(BenchImage image, int runs, double rateMbit, string? guestTmpfs, string resultsPath, CancellationToken cancellationToken)
     {
+        // The registry's storage and the node cache are on the node's disk, as in production.
         using var work = TempDirectory.Create("bench-cache");
         await using var registry = await RegistryInstance.StartAsync(new RegistryOptions { Name = "bench-cache" }, cancellationToken);
         await ImageBuilder.PushAsync(image.LayoutDirectory, image.Tag, registry, $"{Repository}:{image.Tag}", new PushOptions { PreserveDigests = true }, cancellationToken);
         await using var link = new ThrottledProxy(IPEndPoint.Parse(registry.Host), rateMbit);
         var reference = ImageReference.Parse($"{link.Host}/{Repository}:{image.Tag}");
-        Console.WriteLine($"image: {image.Layers.Count} layers, {image.CompressedBytes / 1e6:F1} MB compressed; registry link {rateMbit} Mbit/s; {runs} cold pulls per mode");
 
-        var without = await PullSeriesAsync("without cache", reference, link, null, runs, work, cancellationToken);
-        var withCache = await PullSeriesWithCacheAsync(reference, link, runs, work, cancellationToken);
+        // Each pull's layer store is a new guest's memory: on a disk that earlier pulls filled and
+        // emptied, writing the unpacked image (not the link) sets the pull time.
+        await using var guestMemory = await TmpfsScratch.CreateAsync(guestTmpfs, work.Path, cancellationToken);
+        var stores = guestTmpfs is null ? work.Path : Path.GetTempPath();
+        Console.WriteLine($"image: {image.Layers.Count} layers, {image.CompressedBytes / 1e6:F1} MB compressed; registry link {rateMbit} Mbit/s (registry only; the cache is on the node); {runs} cold pulls per mode; layer stores on {guestMemory.Description}");
+
+        var without = await PullSeriesAsync("without cache", reference, link, null, runs, stores, cancellationToken);
+        var withCache = await PullSeriesWithCacheAsync(reference, link, runs, work, stores, cancellationToken);
 
         var ratio = Median(withCache.Seconds.Skip(1)) / Median(without.Seconds.Skip(1));
         Console.WriteLine();
@@ -75,13 +88,13 @@ internal static class Program
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(resultsPath))!);
         await File.WriteAllTextAsync(resultsPath, JsonSerializer.Serialize(
-            new { rateMbit, runs, compressedBytes = image.CompressedBytes, without, withCache, medianRatio = ratio, targetMet = ratio <= 0.2 },
+            new { rateMbit, runs, compressedBytes = image.CompressedBytes, layerStores = guestMemory.Description, without, withCache, medianRatio = ratio, targetMet = ratio <= 0.2 },
             new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
         Console.WriteLine($"results: {resultsPath}");
         return 0;
     }
 
-    private static async Task<Series> PullSeriesWithCacheAsync(ImageReference reference, ThrottledProxy link, int runs, TempDirectory work, CancellationToken cancellationToken)
+    private static async Task<Series> PullSeriesWithCacheAsync(ImageReference reference, ThrottledProxy link, int runs, TempDirectory work, string stores, CancellationToken cancellationToken)
     {
         await using var cache = await CacheHost.StartAsync(
             new CacheOptions
@@ -92,16 +105,18 @@ internal static class Program
                 Upstream = new RegistryClientOptions { Registries = RegistriesConfiguration.Empty.WithInsecureRegistries([link.Host]), AuthFile = AuthFile.Empty, CertificateDirectories = [] },
             },
             cancellationToken);
-        return await PullSeriesAsync("with cache", reference, link, cache.Address, runs, work, cancellationToken);
+        var series = await PullSeriesAsync("with cache", reference, link, cache.Address, runs, stores, cancellationToken);
+        Console.WriteLine($"cache: {cache.Metrics.Hits} hits, {cache.Metrics.Misses} misses, {cache.Metrics.UpstreamFetches} upstream fetches");
+        return series;
     }
 
-    private static async Task<Series> PullSeriesAsync(string mode, ImageReference reference, ThrottledProxy link, string? nodeCache, int runs, TempDirectory work, CancellationToken cancellationToken)
+    private static async Task<Series> PullSeriesAsync(string mode, ImageReference reference, ThrottledProxy link, string? nodeCache, int runs, string stores, CancellationToken cancellationToken)
     {
         var before = link.UpstreamBytes;
         var seconds = new List<double>();
         for (var run = 1; run <= runs; run++)
         {
-            var root = work.Combine($"store-{mode.Replace(' ', '-')}-{run}");
+            var root = Path.Combine(stores, $"store-{mode.Replace(' ', '-')}-{run}");
             var options = new RegistryClientOptions
             {
                 Registries = RegistriesConfiguration.Empty.WithInsecureRegistries([link.Host]),

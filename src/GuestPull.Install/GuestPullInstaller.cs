@@ -10,8 +10,8 @@ using Tomlyn.Model;
 namespace GuestPull.Install;
 
 /// <summary>
-/// <c>guestpull install</c>: binaries, the snapshotter's config and service, the containerd config edit,
-/// the containerd restart, the node label. Each completed step is recorded in the state file before the
+/// <c>guestpull install</c>: binaries, the snapshotter's config and service, with <c>--cache</c> the node cache's
+/// service and the shim's <c>node_cache</c>, the containerd config edit, the containerd restart, the node label. Each completed step is recorded in the state file before the
 /// next starts; a failure undoes the steps of this run in reverse, so the host is never left half-switched.
 /// </summary>
 public static class GuestPullInstaller
@@ -32,6 +32,10 @@ public static class GuestPullInstaller
         if (options.RuntimeSpecific)
         {
             await ContainerdHost.CheckRuntimeSpecificAsync(options, patch.Version, cancellationToken).ConfigureAwait(false);
+        }
+        if (options.Cache)
+        {
+            _ = CacheService.ClientAddress(options.CacheListen);
         }
         report.ConfigBefore = configText;
         report.ConfigAfter = patch.Text;
@@ -56,6 +60,14 @@ public static class GuestPullInstaller
             }
             await PurgeImagesAsync(options, configText, report, cancellationToken).ConfigureAwait(false);
             await SnapshotterService.StartAsync(options, state, done, report, cancellationToken).ConfigureAwait(false);
+            if (options.Cache)
+            {
+                await CacheService.StartAsync(options, state, done, report, cancellationToken).ConfigureAwait(false);
+                if (ShimNodeCacheSetting.Apply(options, report) is { } nodeCache)
+                {
+                    Record(options, state, done, nodeCache);
+                }
+            }
             EditContainerdConfig(options, state, patch, configExists, done, report);
             if (ContainerdRestarter.WillRestart(options))
             {

@@ -86,9 +86,21 @@ public sealed record InstallOptions
     /// <summary>The label put on the node when GuestPull is ready.</summary>
     public string NodeLabel { get; init; } = "guestpull.io/snapshotter";
 
+    /// <summary>Also install and start the node cache (<c>guestpull cache</c>) and point the shim's agents at it (<c>install --cache</c>).</summary>
+    public bool Cache { get; init; }
+
+    /// <summary>The node cache's <c>HOST:PORT</c>; also what the shim hands its agents as <c>node_cache</c>.</summary>
+    public string CacheListen { get; init; } = "127.0.0.1:5050";
+
+    /// <summary>The node cache's directory of blobs (its data: uninstall deletes it only when install created it).</summary>
+    public string CacheRoot { get; init; } = "/var/lib/guestpull/cache";
+
+    /// <summary>The node cache's size limit, as <c>guestpull cache --max-size</c> takes it.</summary>
+    public string CacheMaxSize { get; init; } = "20G";
+
     /// <summary>
     /// Every path GuestPull owns under <paramref name="prefix"/>: <c>bin/</c>, <c>lib/guestpull/</c>,
-    /// <c>etc/guestpull/</c>, <c>var/lib/guestpull/</c>, <c>etc/systemd/system/</c>, the snapshotter root
+    /// <c>etc/guestpull/</c>, <c>var/lib/guestpull/</c> (the node cache's root among it), <c>etc/systemd/system/</c>, the snapshotter root
     /// <c>var/lib/containerd-guestpull</c> (kept by uninstall, like any snapshot data) and socket <c>run/guestpull.sock</c>.
     /// </summary>
     public InstallOptions WithPrefix(string prefix)
@@ -103,6 +115,7 @@ public sealed record InstallOptions
             StateDirectory = Path.Combine(full, "var", "lib", "guestpull"),
             SystemdUnitDirectory = Path.Combine(full, "etc", "systemd", "system"),
             SnapshotterRoot = Path.Combine(full, "var", "lib", "containerd-guestpull"),
+            CacheRoot = Path.Combine(full, "var", "lib", "guestpull", "cache"),
             SnapshotterAddress = Path.Combine(full, "run", "guestpull.sock"),
         };
     }

@@ -84,6 +84,13 @@ internal static class InstallUndo
             case InstallStep.ContainerdConfig:
                 report.Step(await RestoreContainerdConfigAsync(options, step, cancellationToken).ConfigureAwait(false));
                 break;
+            case InstallStep.CacheUnit:
+            case InstallStep.CacheProcess:
+                await CacheService.UndoAsync(options, step, report, cancellationToken).ConfigureAwait(false);
+                break;
+            case InstallStep.ShimNodeCache:
+                ShimNodeCacheSetting.Undo(step, report);
+                break;
             case InstallStep.NodeLabel:
                 await NodeLabeler.SetAsync(step.NodeName!, step.Label ?? options.NodeLabel, present: false, cancellationToken).ConfigureAwait(false);
                 report.Step($"removed the label {step.Label} from node {step.NodeName}");
@@ -152,6 +159,11 @@ internal static class InstallUndo
             await StandaloneSnapshotter.StopAsync(pidFile, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
             report.Step("stopped the standalone snapshotter");
         }
+        if (CacheService.RunningPid(CacheService.PidFile(options)) is not null)
+        {
+            await DetachedProcess.StopAsync(CacheService.PidFile(options), "cache", TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            report.Step("stopped the standalone node cache");
+        }
         if (ContainerdRestarter.WillRestart(options))
         {
             await ContainerdRestarter.RestartAsync(options, cancellationToken).ConfigureAwait(false);
@@ -159,7 +171,7 @@ internal static class InstallUndo
         }
     }
 
-    private static void RestoreFile(InstallStep step)
+    public static void RestoreFile(InstallStep step)
     {
         if (step.Path is null)
         {
@@ -183,7 +195,7 @@ internal static class InstallUndo
         }
     }
 
-    private static async Task TrySystemctlAsync(InstallReport report, CancellationToken cancellationToken, params string[] arguments)
+    public static async Task TrySystemctlAsync(InstallReport report, CancellationToken cancellationToken, params string[] arguments)
     {
         try
         {

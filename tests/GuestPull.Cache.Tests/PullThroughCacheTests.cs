@@ -171,6 +171,42 @@ public sealed class PullThroughCacheTests : IClassFixture<TwoLayerImageFixture>
     }
 
     [Fact]
+    public async Task AnUpstreamWithAPortIsNamedByTheFirstPathComponentOrByNs()
+    {
+        // The registry listens on 127.0.0.1:PORT: the upstream's name carries a port, as in the mirror
+        // location 127.0.0.1:5050/registry.example.com:5000 and in the agent's node_cache requests.
+        await using var environment = await CacheEnvironment.StartAsync(_image, Timeout);
+        using var http = new HttpClient();
+        var layer = _image.LayerDigests[^1];
+        var config = _image.ConfigDigest;
+        var host = environment.Registry.Host;
+        Assert.Contains(":", host, StringComparison.Ordinal);
+        var cache = $"http://{environment.Cache.Address}/v2";
+
+        foreach (var (blob, url) in new[]
+        {
+            (layer, $"{cache}/{host}/{CacheEnvironment.Repository}/blobs/{layer}"),
+            (layer, $"{cache}/{host.Replace(":", "%3A", StringComparison.Ordinal)}/{CacheEnvironment.Repository}/blobs/{layer}"),
+            (config, $"{cache}/{CacheEnvironment.Repository}/blobs/{config}?ns={Uri.EscapeDataString(host)}"),
+            (config, $"{cache}/{CacheEnvironment.Repository}/blobs/{config}?ns={host}"),
+        })
+        {
+            using var response = await http.GetAsync(new Uri(url), Timeout);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{url}: {response.StatusCode} {await response.Content.ReadAsStringAsync(Timeout)}");
+            Assert.Equal(_image.ReadBlob(blob), await response.Content.ReadAsByteArrayAsync(Timeout));
+        }
+
+        // Once each from the registry, however the upstream was named: the entries are keyed by digest.
+        Assert.Equal(1, await environment.RegistryBlobGetsAsync(layer, Timeout));
+        Assert.Equal(1, await environment.RegistryBlobGetsAsync(config, Timeout));
+
+        // A port without a host, or a host:port that is no port, is refused with the reason.
+        using var bad = await http.GetAsync(new Uri($"{cache}/{CacheEnvironment.Repository}/blobs/{layer}?ns=registry.example.com:port"), Timeout);
+        Assert.Equal(HttpStatusCode.NotFound, bad.StatusCode);
+        Assert.Contains("NAME_UNKNOWN", await bad.Content.ReadAsStringAsync(Timeout), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task EvictionKeepsTheCacheUnderItsLimit()
     {
         var largest = _image.BlobDigests.Max(d => _image.ReadBlob(d).Length);

@@ -33,14 +33,27 @@ internal static class UpstreamName
             repository = name[(slash + 1)..];
         }
 
-        if (!LooksLikeHost(registry) || registry.Contains('/', StringComparison.Ordinal))
+        if (!LooksLikeHost(registry) || registry.Contains('/', StringComparison.Ordinal) || !HasValidPort(registry))
         {
-            return (null, $"\"{registry}\" is not a registry host");
+            return (null, $"\"{registry}\" is not a registry host (HOST or HOST:PORT with a port from 1 to 65535)");
         }
 
         return ImageReference.TryParse(registry + "/" + repository, out var parsed) && parsed is not null && !parsed.IsShortName
             ? (parsed, null)
             : (null, $"\"{registry}/{repository}\" is not a valid repository name");
+    }
+
+    // A registry on a port (registry.example.com:5000, [::1]:5000) names it in full: the port must be one.
+    private static bool HasValidPort(string registry)
+    {
+        var colon = registry.LastIndexOf(':');
+        if (colon < 0 || registry.EndsWith(']'))
+        {
+            return true;
+        }
+
+        var port = registry[(colon + 1)..];
+        return port.Length is > 0 and <= 5 && port.All(char.IsAsciiDigit) && int.Parse(port, System.Globalization.CultureInfo.InvariantCulture) is > 0 and <= 65535;
     }
 
     // The rule Docker uses to tell a registry from a first path component: a dot, a port, or localhost.

@@ -29,9 +29,18 @@ internal static class InstallCommand
         var configOnly = new Option<bool>("--config-only") { Description = "only edit containerd's config and print the change (and delete the images --purge-host-images names, if given)" };
         var fsDriver = new Option<string?>("--fs-driver") { Description = "snapshotter driver: proxy (guest pull, default) or overlayfs", HelpName = "DRIVER" };
         var skipBinaries = new Option<bool>("--skip-binaries") { Description = "run the snapshotter from this build instead of copying the binaries" };
+        var defaults = new InstallOptions();
+        var cache = new Option<bool>("--cache")
+        {
+            Description = "also install and start the node cache (guestpull cache, as a systemd unit or a detached process like the snapshotter) " +
+                "and set [agent] node_cache in the shim's config so every pod's agent fetches content named by digest through it (docs/cache.md)",
+        };
+        var cacheListen = new Option<string?>("--cache-listen") { Description = $"the node cache's HOST:PORT (default {defaults.CacheListen})", HelpName = "HOST:PORT" };
+        var cacheRoot = new Option<string?>("--cache-root") { Description = $"the node cache's directory (default {defaults.CacheRoot})", HelpName = "DIR" };
+        var cacheMaxSize = new Option<string?>("--cache-max-size") { Description = $"the node cache's size limit (default {defaults.CacheMaxSize})", HelpName = "SIZE" };
         var command = new Command("install", "Install GuestPull's snapshotter and switch containerd to it (idempotent; rolls back on failure)");
         locations.AddTo(command);
-        foreach (var option in new Option[] { purge, purgeAll, fromEnv, configOnly, fsDriver, skipBinaries })
+        foreach (var option in new Option[] { purge, purgeAll, fromEnv, configOnly, fsDriver, skipBinaries, cache, cacheListen, cacheRoot, cacheMaxSize })
         {
             command.Options.Add(option);
         }
@@ -49,7 +58,9 @@ internal static class InstallCommand
                 PurgeAllImages = result.GetValue(purgeAll),
                 ConfigOnly = result.GetValue(configOnly),
                 SkipBinaries = result.GetValue(skipBinaries),
+                Cache = result.GetValue(cache),
             };
+            options = ReadCacheOptions(options, result, cacheListen, cacheRoot, cacheMaxSize);
             if (result.GetValue(fsDriver) is { } driver)
             {
                 options = options with { FsDriver = driver is "proxy" or "overlayfs" ? driver : throw new ArgumentException($"--fs-driver must be proxy or overlayfs, got '{driver}'") };
@@ -65,6 +76,29 @@ internal static class InstallCommand
             return await RunAsync(options, token).ConfigureAwait(false);
         }, ct));
         return command;
+    }
+
+    private static InstallOptions ReadCacheOptions(InstallOptions options, ParseResult result, Option<string?> listen, Option<string?> root, Option<string?> maxSize)
+    {
+        var given = new[] { listen, root, maxSize }.Where(option => result.GetResult(option) is not null).Select(option => option.Name).ToList();
+        if (!options.Cache)
+        {
+            return given.Count == 0 ? options : throw new ArgumentException($"{string.Join(", ", given)} need --cache");
+        }
+        if (options.ConfigOnly)
+        {
+            throw new ArgumentException("--cache starts a service; it does not go with --config-only");
+        }
+        if (result.GetValue(maxSize) is { } size)
+        {
+            _ = SizeParser.Parse(size, "--cache-max-size");
+            options = options with { CacheMaxSize = size.Trim() };
+        }
+        if (result.GetValue(listen) is { } address)
+        {
+            options = options with { CacheListen = address };
+        }
+        return result.GetValue(root) is { } directory ? options with { CacheRoot = Path.GetFullPath(directory) } : options;
     }
 
     private static async Task<int> RunAsync(InstallOptions options, CancellationToken cancellationToken)

@@ -28,6 +28,7 @@ public static class GuestPullDoctor
         CheckMountHelper(options, findings);
         findings.AddRange(await SandboxChecks.RunAsync(
             options.ShimConfigFile, ContainerdSearchPath(options), GuestImageBesideShim(options, shim), KvmProbe.Probe, cancellationToken).ConfigureAwait(false));
+        findings.AddRange(await CacheChecks.RunAsync(options, cancellationToken).ConfigureAwait(false));
         findings.AddRange(FileSystemChecks.Run(options.SnapshotterRoot));
         await CheckHostImagesAsync(options, config, version, findings, cancellationToken).ConfigureAwait(false);
         return new DoctorReport(findings);

@@ -38,8 +38,8 @@ internal static class SystemdUnit
         return unit.ToString();
     }
 
-    // systemd splits ExecStart like a shell; quote paths with spaces and double the specifiers it expands.
-    private static string Escape(string path)
+    /// <summary>An ExecStart word: systemd splits the line like a shell, so paths with spaces are quoted and the specifiers it expands doubled.</summary>
+    public static string Escape(string path)
     {
         var escaped = path.Replace("%", "%%", StringComparison.Ordinal);
         return escaped.Contains(' ', StringComparison.Ordinal) ? "\"" + escaped.Replace("\"", "\\\"", StringComparison.Ordinal) + "\"" : escaped;

@@ -12,6 +12,9 @@ internal sealed class InstallStep
     public const string StandaloneProcess = "standalone-process";
     public const string ContainerdConfig = "containerd-config";
     public const string NodeLabel = "node-label";
+    public const string CacheUnit = "cache-unit";
+    public const string CacheProcess = "cache-process";
+    public const string ShimNodeCache = "shim-node-cache";
 
     public required string Kind { get; init; }
 
@@ -44,6 +47,9 @@ internal sealed class InstallStep
     public string? NodeName { get; init; }
 
     public string? Label { get; init; }
+
+    /// <summary>The value a step set in a file (the shim's <c>node_cache</c>), to remove just that when the file changed since.</summary>
+    public string? Value { get; init; }
 
     /// <summary>A directory replaced by the step, kept until the install completes.</summary>
     public string? ReplacedDirectory { get; init; }

@@ -52,6 +52,10 @@ internal static class GuestInitData
                 case "ocicrypt_keyprovider_config":
                     entries.Add(new(key, CopyFile(archive, key, (string)value, ReadOnlyMode)));
                     break;
+                // The node's loopback is not the guest's: the cache is reached through the VM's gateway.
+                case "node_cache":
+                    entries.Add(new(key, GuestNodeCache.Resolve((string)value).GuestAddress));
+                    break;
                 case "decryption_keys":
                     entries.Add(new(key, CopyKeys(archive, key, (IReadOnlyList<string>)value)));
                     break;

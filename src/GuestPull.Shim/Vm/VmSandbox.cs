@@ -31,12 +31,14 @@ internal sealed partial class VmSandbox : ISandbox
     private readonly ILogger _logger;
     private readonly BoundedLines _console;
     private readonly Task _exited;
+    private readonly NodeCacheRelay? _relay;
     private uint _pauseGuestPid;
     private int _stopping;
 
-    private VmSandbox(SandboxRequest request, Process qemu, AgentClient agent, BoundedLines console, ILogger logger)
+    private VmSandbox(SandboxRequest request, Process qemu, AgentClient agent, BoundedLines console, NodeCacheRelay? relay, ILogger logger)
     {
         _request = request;
+        _relay = relay;
         _qemu = qemu;
         Agent = agent;
         _console = console;
@@ -89,6 +91,7 @@ internal sealed partial class VmSandbox : ISandbox
             layout.AgentSocket,
             request.NetworkNamespacePath,
             "guestpull-" + request.SandboxId[..Math.Min(12, request.SandboxId.Length)]);
+        var relay = StartNodeCacheRelay(request, logger);
         var command = QemuCommandLine.Build(launch);
         var start = new ProcessStartInfo
         {
@@ -111,6 +114,11 @@ internal sealed partial class VmSandbox : ISandbox
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
+            if (relay is not null)
+            {
+                await relay.DisposeAsync().ConfigureAwait(false);
+            }
+
             await SandboxTraces.RemoveAsync(layout, null).ConfigureAwait(false);
             throw new ShimException($"could not start QEMU ({command[0]}): {ex.Message}; install qemu-system-x86 or set [vm] qemu_path", ex);
         }
@@ -126,12 +134,17 @@ internal sealed partial class VmSandbox : ISandbox
             // QEMU read the initrd into guest memory at start; the host copy is not needed any more.
             File.Delete(initrd);
             LogStarted(logger, request.SandboxId, qemu.Id, AcceleratorName(accelerator), launch.Vcpus, launch.MemoryMiB, request.NetworkNamespacePath ?? "(node)", booting.ElapsedMilliseconds);
-            return new VmSandbox(request, qemu, agent, console, logger);
+            return new VmSandbox(request, qemu, agent, console, relay, logger);
         }
         catch
         {
             await KillAsync(qemu).ConfigureAwait(false);
             qemu.Dispose();
+            if (relay is not null)
+            {
+                await relay.DisposeAsync().ConfigureAwait(false);
+            }
+
             await SandboxTraces.RemoveAsync(layout, null).ConfigureAwait(false);
             throw;
         }
@@ -179,6 +192,11 @@ internal sealed partial class VmSandbox : ISandbox
 
         await Agent.DisposeAsync().ConfigureAwait(false);
         await KillAsync(_qemu).ConfigureAwait(false);
+        if (_relay is not null)
+        {
+            await _relay.DisposeAsync().ConfigureAwait(false);
+        }
+
         await SandboxTraces.RemoveAsync(_request.Layout, null).ConfigureAwait(false);
         LogStopped(_logger, Id);
     }
@@ -218,6 +236,30 @@ internal sealed partial class VmSandbox : ISandbox
             }
 
             entry["path"] = $"/proc/{_pauseGuestPid}/ns/{match.Groups[2].Value}";
+        }
+    }
+
+    // A pod with its own network namespace reaches the node's loopback only through the shim. Without the
+    // relay the guest's pulls still succeed from the registries, so a relay that cannot start is a warning.
+    private static NodeCacheRelay? StartNodeCacheRelay(SandboxRequest request, ILogger logger)
+    {
+        if (request.NetworkNamespacePath is not { } netns
+            || request.Config.AgentEntries.FirstOrDefault(entry => entry.Key == "node_cache").Value is not string nodeCache
+            || GuestNodeCache.Resolve(nodeCache).NodeEndpoint is not { } cache)
+        {
+            return null;
+        }
+
+        try
+        {
+            var relay = NodeCacheRelay.Start(netns, cache, logger);
+            LogRelay(logger, request.SandboxId, relay.PodEndpoint.ToString(), netns, cache.ToString());
+            return relay;
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
+        {
+            LogRelayFailed(logger, request.SandboxId, cache.ToString(), netns, ex.Message);
+            return null;
         }
     }
 
@@ -308,6 +350,12 @@ internal sealed partial class VmSandbox : ISandbox
 
     [LoggerMessage(Level = LogLevel.Information, Message = "sandbox {SandboxId} powered off and removed")]
     private static partial void LogStopped(ILogger logger, string sandboxId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "sandbox {SandboxId}: the node cache {Cache} is relayed to {Relay} in {Netns}, where the guest reaches it at the gateway")]
+    private static partial void LogRelay(ILogger logger, string sandboxId, string relay, string netns, string cache);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "sandbox {SandboxId}: cannot relay the node cache {Cache} into {Netns} ({Error}); the guest pulls from the registries")]
+    private static partial void LogRelayFailed(ILogger logger, string sandboxId, string cache, string netns, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "sandbox {SandboxId}: removing its containers failed, powering it off anyway: {Error}")]
     private static partial void LogRemoveFailed(ILogger logger, string sandboxId, string error);

@@ -26,6 +26,27 @@ public sealed class SystemdUnitTests
         Assert.Contains("ExecStart=/usr/local/bin/guestpull snapshotter --config /etc/guestpull/config.toml", lines);
     }
 
+    [Fact]
+    public void DeployedCacheUnitIsWhatInstallCacheWritesForTheDefaults()
+    {
+        var deployed = File.ReadAllText(Path.Combine(TestFiles.RepositoryRoot, "deploy", "systemd", CacheUnit.Name));
+        var defaults = new InstallOptions();
+
+        Assert.Equal(CacheUnit.Render("/usr/local/bin/guestpull", defaults.CacheListen, defaults.CacheRoot, defaults.CacheMaxSize), deployed);
+        Assert.Contains("ExecStart=/usr/local/bin/guestpull cache --listen 127.0.0.1:5050 --root /var/lib/guestpull/cache --max-size 20G", deployed.Split('\n'));
+        Assert.Contains("Type=notify", deployed.Split('\n'));
+    }
+
+    [FactWhenFileExists("/usr/bin/systemd-analyze")]
+    public async Task SystemdAnalyzeAcceptsTheCacheUnit()
+    {
+        using var directory = TempDirectory.Create("install-cache-unit");
+        var unit = Path.Combine(directory.Path, CacheUnit.Name);
+        await File.WriteAllTextAsync(unit, CacheUnit.Render("/bin/true", "127.0.0.1:5050", directory.Combine("cache dir"), "1G"));
+
+        Assert.Null(await SystemdService.VerifyAsync(unit, CancellationToken.None));
+    }
+
     [FactWhenFileExists("/usr/bin/systemd-analyze")]
     public async Task SystemdAnalyzeAcceptsTheUnitAndRejectsABrokenOne()
     {

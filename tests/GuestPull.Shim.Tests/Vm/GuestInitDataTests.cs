@@ -57,6 +57,20 @@ public sealed class GuestInitDataTests
         Assert.DoesNotContain("loopback_gateway", agentToml, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ANodeCacheOnTheNodesLoopbackIsGivenToTheGuestAtTheGateway(bool hostNetwork)
+    {
+        var config = ShimConfigParser.Parse("[agent]\nnode_cache = \"127.0.0.1:5050\"\n", "test");
+
+        var files = await ExtractAsync(GuestInitData.Build(config, hostNetwork, []));
+
+        var agentToml = await File.ReadAllTextAsync(Path.Combine(files.Path, "etc/guestpull/agent.toml"));
+        Assert.Contains("node_cache = \"10.0.2.2:5050\"", agentToml, StringComparison.Ordinal);
+        Assert.DoesNotContain("127.0.0.1", agentToml, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void AMissingFileIsNamed()
     {
