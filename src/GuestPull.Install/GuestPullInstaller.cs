@@ -33,9 +33,13 @@ public static class GuestPullInstaller
         {
             await ContainerdHost.CheckRuntimeSpecificAsync(options, patch.Version, cancellationToken).ConfigureAwait(false);
         }
-        if (options.Cache)
+        if (options.Cache && options.NodeCache is not null)
         {
-            _ = CacheService.ClientAddress(options.CacheListen);
+            throw new InstallException("--cache starts GuestPull's node cache and --node-cache names one that runs elsewhere: give one of them");
+        }
+        if (options.Cache || options.NodeCache is not null)
+        {
+            _ = ShimNodeCacheSetting.Address(options);
         }
         report.ConfigBefore = configText;
         report.ConfigAfter = patch.Text;
@@ -63,10 +67,10 @@ public static class GuestPullInstaller
             if (options.Cache)
             {
                 await CacheService.StartAsync(options, state, done, report, cancellationToken).ConfigureAwait(false);
-                if (ShimNodeCacheSetting.Apply(options, report) is { } nodeCache)
-                {
-                    Record(options, state, done, nodeCache);
-                }
+            }
+            if ((options.Cache || options.NodeCache is not null) && ShimNodeCacheSetting.Apply(options, report) is { } nodeCache)
+            {
+                Record(options, state, done, nodeCache);
             }
             EditContainerdConfig(options, state, patch, configExists, done, report);
             if (ContainerdRestarter.WillRestart(options))

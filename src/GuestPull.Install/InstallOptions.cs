@@ -89,6 +89,12 @@ public sealed record InstallOptions
     /// <summary>Also install and start the node cache (<c>guestpull cache</c>) and point the shim's agents at it (<c>install --cache</c>).</summary>
     public bool Cache { get; init; }
 
+    /// <summary>
+    /// A node cache that runs elsewhere (the cache DaemonSet, Spegel, Dragonfly), as <c>HOST:PORT</c>: set as the
+    /// shim's <c>[agent] node_cache</c> without starting one (<c>install --node-cache</c>); null: none.
+    /// </summary>
+    public string? NodeCache { get; init; }
+
     /// <summary>The node cache's <c>HOST:PORT</c>; also what the shim hands its agents as <c>node_cache</c>.</summary>
     public string CacheListen { get; init; } = "127.0.0.1:5050";
 

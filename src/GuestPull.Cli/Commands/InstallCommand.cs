@@ -23,7 +23,7 @@ internal static class InstallCommand
         var purgeAll = new Option<bool>("--purge-all-host-images") { Description = "delete every image in the containerd namespace before the switch" };
         var fromEnv = new Option<bool>("--from-env")
         {
-            Description = "read FS_DRIVER, ENABLE_CONFIG_FROM_VOLUME, ENABLE_RUNTIME_SPECIFIC_SNAPSHOTTER, ENABLE_SYSTEMD_SERVICE (the DaemonSet's ConfigMap) " +
+            Description = "read FS_DRIVER, ENABLE_CONFIG_FROM_VOLUME, ENABLE_RUNTIME_SPECIFIC_SNAPSHOTTER, ENABLE_SYSTEMD_SERVICE, ENABLE_NODE_CACHE, NODE_CACHE (the DaemonSet's ConfigMap) " +
                 "and label NODE_NAME when running in a pod",
         };
         var configOnly = new Option<bool>("--config-only") { Description = "only edit containerd's config and print the change (and delete the images --purge-host-images names, if given)" };
@@ -38,9 +38,14 @@ internal static class InstallCommand
         var cacheListen = new Option<string?>("--cache-listen") { Description = $"the node cache's HOST:PORT (default {defaults.CacheListen})", HelpName = "HOST:PORT" };
         var cacheRoot = new Option<string?>("--cache-root") { Description = $"the node cache's directory (default {defaults.CacheRoot})", HelpName = "DIR" };
         var cacheMaxSize = new Option<string?>("--cache-max-size") { Description = $"the node cache's size limit (default {defaults.CacheMaxSize})", HelpName = "SIZE" };
+        var nodeCache = new Option<string?>("--node-cache")
+        {
+            Description = "set [agent] node_cache in the shim's config to a node cache that runs elsewhere (the cache DaemonSet, Spegel, Dragonfly) without starting one",
+            HelpName = "HOST:PORT",
+        };
         var command = new Command("install", "Install GuestPull's snapshotter and switch containerd to it (idempotent; rolls back on failure)");
         locations.AddTo(command);
-        foreach (var option in new Option[] { purge, purgeAll, fromEnv, configOnly, fsDriver, skipBinaries, cache, cacheListen, cacheRoot, cacheMaxSize })
+        foreach (var option in new Option[] { purge, purgeAll, fromEnv, configOnly, fsDriver, skipBinaries, cache, cacheListen, cacheRoot, cacheMaxSize, nodeCache })
         {
             command.Options.Add(option);
         }
@@ -59,7 +64,12 @@ internal static class InstallCommand
                 ConfigOnly = result.GetValue(configOnly),
                 SkipBinaries = result.GetValue(skipBinaries),
                 Cache = result.GetValue(cache),
+                NodeCache = result.GetValue(nodeCache),
             };
+            if (options.NodeCache is not null && options.ConfigOnly)
+            {
+                throw new ArgumentException("--node-cache edits the shim's config; it does not go with --config-only");
+            }
             options = ReadCacheOptions(options, result, cacheListen, cacheRoot, cacheMaxSize);
             if (result.GetValue(fsDriver) is { } driver)
             {

@@ -11,7 +11,10 @@ public static class EnvironmentSettings
     /// <summary>Where the DaemonSet mounts a ConfigMap holding a full snapshotter config.toml (ENABLE_CONFIG_FROM_VOLUME).</summary>
     public const string ConfigVolumeFile = "/etc/guestpull-config/config.toml";
 
-    /// <summary>Applies FS_DRIVER, ENABLE_CONFIG_FROM_VOLUME, ENABLE_RUNTIME_SPECIFIC_SNAPSHOTTER, ENABLE_SYSTEMD_SERVICE and NODE_NAME.</summary>
+    /// <summary>
+    /// Applies FS_DRIVER, ENABLE_CONFIG_FROM_VOLUME, ENABLE_RUNTIME_SPECIFIC_SNAPSHOTTER, ENABLE_SYSTEMD_SERVICE,
+    /// GuestPull's ENABLE_NODE_CACHE (<c>--cache</c>) and NODE_CACHE (<c>--node-cache</c>), and NODE_NAME.
+    /// </summary>
     /// <exception cref="InstallException">A key holds a value GuestPull does not understand.</exception>
     public static InstallOptions Apply(InstallOptions options, Func<string, string?> environment)
     {
@@ -45,6 +48,14 @@ public static class EnvironmentSettings
             {
                 result = result with { ContainerdRestartCommand = result.ContainerdRestartCommand ?? "systemctl restart containerd" };
             }
+        }
+        if (Flag(environment, "ENABLE_NODE_CACHE") is { } cache)
+        {
+            result = result with { Cache = cache };
+        }
+        if (environment("NODE_CACHE") is { Length: > 0 } nodeCache)
+        {
+            result = result with { NodeCache = nodeCache.Trim() };
         }
         if (environment("NODE_NAME") is { Length: > 0 } node)
         {

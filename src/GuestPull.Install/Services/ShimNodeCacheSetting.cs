@@ -21,7 +21,7 @@ internal static class ShimNodeCacheSetting
         var path = options.ShimConfigFile;
         var previous = File.Exists(path) ? File.ReadAllText(path) : null;
         var editor = TomlDocumentEditor.Parse(previous ?? string.Empty, path);
-        var value = TomlDocumentEditor.Quote(CacheService.ClientAddress(options.CacheListen));
+        var value = TomlDocumentEditor.Quote(Address(options));
         var before = editor.GetValueText(AgentTable, Key);
         if (before == value)
         {
@@ -45,6 +45,25 @@ internal static class ShimNodeCacheSetting
             WrittenSha256 = FileWriter.Sha256(text),
             Value = value,
         };
+    }
+
+    /// <summary>
+    /// What the agents are pointed at: the cache <c>--node-cache</c> names (validated as <c>HOST:PORT</c>), else
+    /// the one install starts, reached on loopback when it listens on every address.
+    /// </summary>
+    public static string Address(InstallOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.NodeCache is not { } external)
+        {
+            return CacheService.ClientAddress(options.CacheListen);
+        }
+
+        var colon = external.LastIndexOf(':');
+        var host = colon <= 0 ? string.Empty : external[..colon];
+        var valid = host.Length > 0 && !host.Contains('/', StringComparison.Ordinal) && !external.Contains("://", StringComparison.Ordinal)
+            && ushort.TryParse(external[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) && port > 0;
+        return valid ? external : throw new InstallException($"--node-cache: \"{external}\" is not HOST:PORT (a host or IP address and a port from 1 to 65535, no scheme or path)");
     }
 
     public static void Undo(InstallStep step, InstallReport report)

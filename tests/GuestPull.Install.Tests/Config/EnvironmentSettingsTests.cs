@@ -25,7 +25,20 @@ public sealed class EnvironmentSettingsTests
         Assert.Equal("node-1", options.NodeName);
     }
 
+    [Fact]
+    public void NodeCacheKeysMapOntoInstallOptions()
+    {
+        var own = EnvironmentSettings.Apply(new InstallOptions(), key => key == "ENABLE_NODE_CACHE" ? "true" : null);
+        var elsewhere = EnvironmentSettings.Apply(new InstallOptions(), key => key == "NODE_CACHE" ? " 10.0.0.7:5000 " : null);
+
+        Assert.True(own.Cache);
+        Assert.Null(own.NodeCache);
+        Assert.False(elsewhere.Cache);
+        Assert.Equal("10.0.0.7:5000", elsewhere.NodeCache);
+    }
+
     [Theory]
+    [InlineData("ENABLE_NODE_CACHE", "sometimes", "ENABLE_NODE_CACHE")]
     [InlineData("FS_DRIVER", "fusedev", "FS_DRIVER")]
     [InlineData("ENABLE_SYSTEMD_SERVICE", "maybe", "ENABLE_SYSTEMD_SERVICE")]
     public void UnknownValuesAreRefusedNamingTheKey(string key, string value, string named)

@@ -40,12 +40,14 @@ public sealed class KubernetesManifestTests
         var config = LoadAll().OfType<V1ConfigMap>().Single(c => c.Metadata.Name == "guestpull-config");
 
         Assert.Equal(
-            ["ENABLE_CONFIG_FROM_VOLUME", "ENABLE_RUNTIME_SPECIFIC_SNAPSHOTTER", "ENABLE_SYSTEMD_SERVICE", "FS_DRIVER"],
+            ["ENABLE_CONFIG_FROM_VOLUME", "ENABLE_NODE_CACHE", "ENABLE_RUNTIME_SPECIFIC_SNAPSHOTTER", "ENABLE_SYSTEMD_SERVICE", "FS_DRIVER", "NODE_CACHE"],
             config.Data.Keys.Order(StringComparer.Ordinal));
         Assert.Equal("proxy", config.Data["FS_DRIVER"]);
         // The keys must be values --from-env accepts.
         var options = EnvironmentSettings(config.Data);
         Assert.Equal("proxy", options.FsDriver);
+        Assert.False(options.Cache);
+        Assert.Null(options.NodeCache);
     }
 
     [Fact]

@@ -78,6 +78,47 @@ public sealed class CacheInstallTests
     }
 
     [Fact]
+    public async Task InstallNodeCachePointsTheShimAtACacheThatRunsElsewhere_StartsNone_AndUninstallRestoresTheShimConfig()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(6));
+        await using var containerd = await RestartableContainerd.CreateAsync(timeout.Token);
+        var prefix = Path.Combine(containerd.Directory, "prefix");
+        var shimConfig = Path.Combine(prefix, "etc", "guestpull", "shim.toml");
+        const string Operator = "# my shim settings\nsandbox = \"vm\"\n";
+        Directory.CreateDirectory(Path.GetDirectoryName(shimConfig)!);
+        await File.WriteAllTextAsync(shimConfig, Operator, timeout.Token);
+        var elsewhere = $"127.0.0.1:{FreePort()}";
+        string[] locations = ["--containerd-config", containerd.ConfigPath, "--containerd-address", containerd.GrpcAddress, "--prefix", prefix, "--standalone", "--no-containerd-restart"];
+
+        try
+        {
+            var both = await RunAsync(["install", .. locations, "--skip-binaries", "--cache", "--node-cache", elsewhere], timeout.Token);
+            Assert.Equal(1, both.ExitCode);
+            Assert.Contains("give one of them", both.StandardError, StringComparison.Ordinal);
+            Assert.Equal(Operator, await File.ReadAllTextAsync(shimConfig, timeout.Token));
+
+            var install = await RunAsync(["install", .. locations, "--skip-binaries", "--node-cache", elsewhere], timeout.Token);
+            Assert.True(install.ExitCode == 0, install.StandardError + install.StandardOutput);
+            Assert.Contains($"node_cache = \"{elsewhere}\"", await File.ReadAllTextAsync(shimConfig, timeout.Token), StringComparison.Ordinal);
+            Assert.DoesNotContain("the node cache answers", install.StandardOutput, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(Path.Combine(prefix, "var", "lib", "guestpull", "cache")));
+            await AssertNothingListensAsync(elsewhere);
+
+            // Nothing serves there yet: doctor says the agents would try it in vain.
+            var doctor = await RunAsync(["doctor", .. locations, "--format", "json"], timeout.Token);
+            Assert.Equal("WARN", Checks(doctor.StandardOutput)["cache.node"]);
+
+            var uninstall = await RunAsync(["uninstall", .. locations], timeout.Token);
+            Assert.True(uninstall.ExitCode == 0, uninstall.StandardError);
+            Assert.Equal(Operator, await File.ReadAllTextAsync(shimConfig, timeout.Token));
+        }
+        finally
+        {
+            await RunAsync(["uninstall", .. locations], CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task CacheFlagsWithoutCacheAndABadAddressAreUsageErrorsThatChangeNothing()
     {
         using var directory = TempDirectory.Create("install-cache-cli");

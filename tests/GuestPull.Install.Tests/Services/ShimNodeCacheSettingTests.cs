@@ -50,6 +50,25 @@ public sealed class ShimNodeCacheSettingTests : IDisposable
     }
 
     [Fact]
+    public void ACacheThatRunsElsewhereIsWrittenAsNamed_AndAnAddressThatIsNotHostPortIsRefused()
+    {
+        var options = Options() with { NodeCache = "spegel.node.internal:30020" };
+        File.WriteAllText(options.ShimConfigFile, Operator);
+
+        var step = ShimNodeCacheSetting.Apply(options, new InstallReport());
+
+        Assert.NotNull(step);
+        Assert.Contains("node_cache = \"spegel.node.internal:30020\"", File.ReadAllText(options.ShimConfigFile), StringComparison.Ordinal);
+        ShimNodeCacheSetting.Undo(step, new InstallReport());
+        Assert.Equal(Operator, File.ReadAllText(options.ShimConfigFile));
+        foreach (var bad in (string[])["http://10.0.0.7:5000", "10.0.0.7", "10.0.0.7:0", "10.0.0.7:5000/v2", ":5000"])
+        {
+            var error = Assert.Throws<InstallException>(() => ShimNodeCacheSetting.Address(options with { NodeCache = bad }));
+            Assert.Contains(bad, error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void AFileEditedSinceKeepsTheEditsAndLosesOnlyTheKey()
     {
         var options = Options();
