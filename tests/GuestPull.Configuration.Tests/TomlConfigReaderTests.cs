@@ -92,4 +92,21 @@ public sealed class TomlConfigReaderTests : IDisposable
 
         Assert.Equal(2, root.GetTables("r").Count);
     }
+
+    // Regression test from the fuzzing campaign (fuzz/, targets registries-conf and agent-toml): a
+    // string whose escape the end of the text cuts short made Tomlyn throw ArgumentOutOfRangeException
+    // while wording the syntax error.
+    [Theory]
+    [InlineData("a = \"x\\")]
+    [InlineData("[[registry]]\nprefix = \"*.example.com\\")]
+    [InlineData("\"k\\")]
+    [InlineData("a = \"\\uD800\"")]
+    [InlineData("a = \"\\U00110000\"")]
+    public void AnEscapeCutShortOrNamingNoCharacterIsASyntaxError(string toml)
+    {
+        var error = Assert.Throws<ConfigFileException>(() => TomlConfigReader.Parse(toml, "cut.toml"));
+
+        Assert.StartsWith("cut.toml", error.Message, StringComparison.Ordinal);
+        Assert.Contains("not valid TOML", error.Message, StringComparison.Ordinal);
+    }
 }

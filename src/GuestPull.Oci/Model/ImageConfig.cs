@@ -57,7 +57,7 @@ public sealed record ImageConfig
 
         using (json)
         {
-            UndecodableStrings.Refuse(bytes.Span, "image config");
+            UndecodableJsonStrings.Refuse(bytes.Span, "image config");
             var root = json.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {

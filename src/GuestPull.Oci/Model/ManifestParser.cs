@@ -37,7 +37,7 @@ public static class ManifestParser
         using (json)
         {
             // Before any key is looked up: a lookup may have to decode an escaped key.
-            UndecodableStrings.Refuse(bytes.Span, "manifest");
+            UndecodableJsonStrings.Refuse(bytes.Span, "manifest");
             var root = json.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {

@@ -7,7 +7,7 @@ namespace GuestPull.Oci.Tests.Model;
 /// Regression tests from the fuzzing campaign (fuzz/, targets oci-manifest and oci-config): a string
 /// with no UTF-16 form made the parsers throw InvalidOperationException from wherever it was read.
 /// </summary>
-public sealed class UndecodableStringsTests
+public sealed class UndecodableJsonStringsTests
 {
     private static readonly string D1 = "sha256:" + new string('1', 64);
     private static readonly string D2 = "sha256:" + new string('2', 64);
