@@ -5,13 +5,14 @@ internal static class Replay
 {
     public static int Run(FuzzTarget target, IReadOnlyList<string> files)
     {
+        Rejection.Print = true;
         var failed = 0;
         foreach (var file in files)
         {
             try
             {
+                Console.WriteLine($"input   {file}");
                 target.Run(File.ReadAllBytes(file));
-                Console.WriteLine($"ok      {file}");
             }
             catch (Exception ex)
             {

@@ -13,8 +13,9 @@ internal static class AgentTomlTarget
         {
             AgentConfigParser.Parse(Encoding.UTF8.GetString(input), "agent.toml");
         }
-        catch (AgentConfigurationException)
+        catch (AgentConfigurationException ex)
         {
+            Rejection.Note(ex);
             // Documented rejection.
         }
     }

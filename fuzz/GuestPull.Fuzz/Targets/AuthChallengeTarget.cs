@@ -21,8 +21,9 @@ internal static class AuthChallengeTarget
                 _ = challenge.Scope;
             }
         }
-        catch (FormatException)
+        catch (FormatException ex)
         {
+            Rejection.Note(ex);
             // Documented rejection.
         }
     }

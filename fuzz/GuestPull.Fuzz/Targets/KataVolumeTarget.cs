@@ -28,8 +28,9 @@ internal static class KataVolumeTarget
                 _ = KataVolumeOption.Encode(volume);
             }
         }
-        catch (KataVolumeFormatException)
+        catch (KataVolumeFormatException ex)
         {
+            Rejection.Note(ex);
             // Documented rejection.
         }
     }

@@ -11,8 +11,9 @@ internal static class OciConfigTarget
         {
             ImageConfig.Parse(input);
         }
-        catch (OciFormatException)
+        catch (OciFormatException ex)
         {
+            Rejection.Note(ex);
             // Documented rejection.
         }
     }

@@ -33,12 +33,14 @@ internal static class OciManifestTarget
             var document = ManifestParser.Parse(input.AsMemory(1), contentType);
             _ = document.Digest.ToString();
         }
-        catch (UnsupportedManifestException)
+        catch (UnsupportedManifestException ex)
         {
+            Rejection.Note(ex);
             // Documented rejection of schema 1.
         }
-        catch (OciFormatException)
+        catch (OciFormatException ex)
         {
+            Rejection.Note(ex);
             // Documented rejection.
         }
     }

@@ -16,8 +16,9 @@ internal static class PolicyJsonTarget
         {
             SignaturePolicy.Parse(input, "policy.json", KeyDirectory);
         }
-        catch (PolicyFormatException)
+        catch (PolicyFormatException ex)
         {
+            Rejection.Note(ex);
             // Documented rejection.
         }
     }

@@ -28,8 +28,9 @@ internal static class RegistriesConfTarget
                 Resolve(configuration, host, repository);
             }
         }
-        catch (InvalidDataException)
+        catch (InvalidDataException ex)
         {
+            Rejection.Note(ex);
             // Documented rejection.
         }
     }
@@ -43,12 +44,14 @@ internal static class RegistriesConfTarget
                 _ = configuration.Resolve(host, repository, byDigest).ToString();
                 _ = configuration.ResolveBlobs(host, repository, byDigest).ToString();
             }
-            catch (RegistryBlockedException)
+            catch (RegistryBlockedException ex)
             {
+                Rejection.Note(ex);
                 // A configuration may block the registry: a refusal, not a failure.
             }
-            catch (InvalidDataException)
+            catch (InvalidDataException ex)
             {
+                Rejection.Note(ex);
                 // Documented: the rule's location leaves no repository for this reference.
             }
         }

@@ -16,8 +16,9 @@ internal static class ShimTomlTarget
         {
             ShimConfigParser.Parse(Encoding.UTF8.GetString(input), "shim.toml");
         }
-        catch (ShimException)
+        catch (ShimException ex)
         {
+            Rejection.Note(ex);
             // Documented rejection.
         }
     }

@@ -30,15 +30,19 @@ internal static class TarTarget
                 MaxEntries = 4096,
                 MaxPaxHeaderSize = 64 * 1024,
             };
-            using var tar = new MemoryStream(input, writable: false);
+            // The last byte's second bit: take the input as it is, or with its header checksums made right.
+            var bytes = input.Length > 0 && (input[^1] & 2) == 2 ? TarChecksums.Fix(input) : input;
+            using var tar = new MemoryStream(bytes, writable: false);
             LayerApplier.ApplyAsync(tar, root, options).GetAwaiter().GetResult();
         }
-        catch (InvalidLayerException)
+        catch (InvalidLayerException ex)
         {
+            Rejection.Note(ex);
             // The documented rejection of a malformed or hostile layer.
         }
-        catch (IOException)
+        catch (IOException ex)
         {
+            Rejection.Note(ex);
             // The documented failure of a file system operation (a name too long for the file system, say).
         }
         finally

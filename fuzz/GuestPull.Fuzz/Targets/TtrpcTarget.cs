@@ -13,7 +13,7 @@ namespace GuestPull.Fuzz.Targets;
 internal static class TtrpcTarget
 {
     // Small, so the oversized-frame path (answered, then skipped) is reachable with small inputs.
-    private const int MaxMessageSize = 4096;
+    private const int MaxMessageSize = 512;
 
     public static void Run(byte[] input)
     {
@@ -34,8 +34,9 @@ internal static class TtrpcTarget
                 }
             }
         }
-        catch (IOException)
+        catch (IOException ex)
         {
+            Rejection.Note(ex);
             // Documented: the connection ended in the middle of a frame.
         }
     }
@@ -56,8 +57,9 @@ internal static class TtrpcTarget
                     break;
             }
         }
-        catch (InvalidProtocolBufferException)
+        catch (InvalidProtocolBufferException ex)
         {
+            Rejection.Note(ex);
             // What the server answers with InvalidArgument and the client fails the call with.
         }
     }
