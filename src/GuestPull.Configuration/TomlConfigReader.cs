@@ -92,6 +92,12 @@ public static class TomlConfigReader
         {
             error = SyntaxParser.Parse(text, file, false).Diagnostics.FirstOrDefault(d => d.Kind == DiagnosticMessageKind.Error);
         }
+        catch (TomlException)
+        {
+            // The syntax parser has limits of its own (nesting depth) and may stop before reaching the
+            // error: the model's error, without its exact place, still says what is wrong.
+            error = null;
+        }
         catch (ArgumentOutOfRangeException escape)
         {
             throw EscapeCutShort(file, escape);

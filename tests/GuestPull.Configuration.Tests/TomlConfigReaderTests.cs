@@ -109,4 +109,19 @@ public sealed class TomlConfigReaderTests : IDisposable
         Assert.StartsWith("cut.toml", error.Message, StringComparison.Ordinal);
         Assert.Contains("not valid TOML", error.Message, StringComparison.Ordinal);
     }
+
+    // Regression test from the fuzzing campaign (fuzz/, target registries-conf): unclosed arrays nested
+    // deeper than Tomlyn's limit made the syntax re-parse that places the error throw a TomlException.
+    [Theory]
+    [InlineData("a = ")]
+    [InlineData("[[a\u007f]]\nb = 0B0[[c]]\nd =")]
+    public void NestingDeeperThanTheParsersLimitIsASyntaxError(string prefix)
+    {
+        var toml = prefix + new string('[', 100);
+
+        var error = Assert.Throws<ConfigFileException>(() => TomlConfigReader.Parse(toml, "deep.toml"));
+
+        Assert.StartsWith("deep.toml", error.Message, StringComparison.Ordinal);
+        Assert.Contains("not valid TOML", error.Message, StringComparison.Ordinal);
+    }
 }
