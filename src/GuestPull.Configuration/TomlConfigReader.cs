@@ -70,6 +70,10 @@ public static class TomlConfigReader
         {
             throw NotToml(text, file, ex);
         }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw EscapeCutShort(file, ex);
+        }
 
         if (rejectRedefinitions)
         {
@@ -83,11 +87,31 @@ public static class TomlConfigReader
     // tree has the first error where it is.
     private static ConfigFileException NotToml(string text, string file, TomlException ex)
     {
-        var error = SyntaxParser.Parse(text, file, false).Diagnostics.FirstOrDefault(d => d.Kind == DiagnosticMessageKind.Error);
+        DiagnosticMessage? error;
+        try
+        {
+            error = SyntaxParser.Parse(text, file, false).Diagnostics.FirstOrDefault(d => d.Kind == DiagnosticMessageKind.Error);
+        }
+        catch (TomlException)
+        {
+            // The syntax parser has limits of its own (nesting depth) and may stop before reaching the
+            // error: the model's error, without its exact place, still says what is wrong.
+            error = null;
+        }
+        catch (ArgumentOutOfRangeException escape)
+        {
+            throw EscapeCutShort(file, escape);
+        }
+
         return error is null
             ? ConfigFileException.FileProblem(file, $"not valid TOML: {ex.GetBaseException().Message.Trim()}", ex.Line, ex.Column, ex)
             : ConfigFileException.FileProblem(file, $"not valid TOML: {error.Message.Trim()}", error.Span.Start.Line + 1, error.Span.Start.Column + 1, ex);
     }
+
+    // Tomlyn's lexer throws this, not a TomlException, while wording the error for a string whose
+    // escape the end of the text cuts short (a backslash as the last character, in a key or a value).
+    private static ConfigFileException EscapeCutShort(string file, ArgumentOutOfRangeException ex) =>
+        ConfigFileException.FileProblem(file, "not valid TOML: a string ends inside an escape sequence", innerException: ex);
 
     private static ConfigFileException Unreadable(string path, Exception ex) =>
         ConfigFileException.FileProblem(path, $"cannot be read: {ex.Message}", innerException: ex);

@@ -92,4 +92,36 @@ public sealed class TomlConfigReaderTests : IDisposable
 
         Assert.Equal(2, root.GetTables("r").Count);
     }
+
+    // Regression test from the fuzzing campaign (fuzz/, targets registries-conf and agent-toml): a
+    // string whose escape the end of the text cuts short made Tomlyn throw ArgumentOutOfRangeException
+    // while wording the syntax error.
+    [Theory]
+    [InlineData("a = \"x\\")]
+    [InlineData("[[registry]]\nprefix = \"*.example.com\\")]
+    [InlineData("\"k\\")]
+    [InlineData("a = \"\\uD800\"")]
+    [InlineData("a = \"\\U00110000\"")]
+    public void AnEscapeCutShortOrNamingNoCharacterIsASyntaxError(string toml)
+    {
+        var error = Assert.Throws<ConfigFileException>(() => TomlConfigReader.Parse(toml, "cut.toml"));
+
+        Assert.StartsWith("cut.toml", error.Message, StringComparison.Ordinal);
+        Assert.Contains("not valid TOML", error.Message, StringComparison.Ordinal);
+    }
+
+    // Regression test from the fuzzing campaign (fuzz/, target registries-conf): unclosed arrays nested
+    // deeper than Tomlyn's limit made the syntax re-parse that places the error throw a TomlException.
+    [Theory]
+    [InlineData("a = ")]
+    [InlineData("[[a\u007f]]\nb = 0B0[[c]]\nd =")]
+    public void NestingDeeperThanTheParsersLimitIsASyntaxError(string prefix)
+    {
+        var toml = prefix + new string('[', 100);
+
+        var error = Assert.Throws<ConfigFileException>(() => TomlConfigReader.Parse(toml, "deep.toml"));
+
+        Assert.StartsWith("deep.toml", error.Message, StringComparison.Ordinal);
+        Assert.Contains("not valid TOML", error.Message, StringComparison.Ordinal);
+    }
 }

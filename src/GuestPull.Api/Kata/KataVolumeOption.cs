@@ -102,6 +102,12 @@ public static class KataVolumeOption
         {
             throw new KataVolumeFormatException($"the Kata volume in the rootfs mount is not valid JSON: {ex.Message}", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // JsonDocument accepts a string that is not UTF-8 (or escapes an unpaired surrogate) and
+            // throws this only when it is read; everything read above is a key or a string of the volume.
+            throw new KataVolumeFormatException($"the Kata volume in the rootfs mount has a string that is not valid UTF-8: {ex.Message}", ex);
+        }
     }
 
     private static string? StringProperty(JsonElement element, string name) =>

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using GuestPull.Oci.Model;
 
 namespace GuestPull.Images.Signatures;
 
@@ -27,6 +28,11 @@ internal static class PolicyParser
 
         using (document)
         {
+            if (UndecodableJsonStrings.FindFirst(json.Span) is { } undecodable)
+            {
+                throw new PolicyFormatException($"{source}: {undecodable}");
+            }
+
             var context = new ParseContext(source, baseDirectory);
             var root = document.RootElement;
             context.Expect(root, JsonValueKind.Object, "the top level");

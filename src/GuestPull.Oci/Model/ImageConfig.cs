@@ -57,6 +57,7 @@ public sealed record ImageConfig
 
         using (json)
         {
+            UndecodableJsonStrings.Refuse(bytes.Span, "image config");
             var root = json.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {

@@ -36,6 +36,8 @@ public static class ManifestParser
 
         using (json)
         {
+            // Before any key is looked up: a lookup may have to decode an escaped key.
+            UndecodableJsonStrings.Refuse(bytes.Span, "manifest");
             var root = json.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {

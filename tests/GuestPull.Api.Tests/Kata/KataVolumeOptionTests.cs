@@ -62,4 +62,21 @@ public sealed class KataVolumeOptionTests
     {
         Assert.Throws<KataVolumeFormatException>(() => KataVolumeOption.Decode("lowerdir=/a"));
     }
+
+    // Regression tests from the fuzzing campaign (fuzz/, target kata-volume): a string with no UTF-16
+    // form escaped as InvalidOperationException from JsonDocument instead of the decoder's own error.
+    [Theory]
+    [InlineData("""{"volume_type":"x","source":"e~~","image_pull":{"metadata":{}}}""")]
+    [InlineData("""{"volume_type":"x","image_pull":{"metadata":{"k~":"v"}}}""")]
+    [InlineData("""{"volume_type":"x","image_pull":{"metadata":{"k":"v~"}}}""")]
+    [InlineData("""{"volume_type":"x","options":["ro~"],"image_pull":{"metadata":{}}}""")]
+    [InlineData("""{"volume_type":"\ud800","image_pull":{"metadata":{}}}""")]
+    public void AVolumeWithAStringThatIsNotUtf8IsRefusedAsMalformed(string json)
+    {
+        // '~' stands for a raw 0xEA byte: the start of a three-byte sequence that never ends.
+        var bytes = Encoding.UTF8.GetBytes(json).Select(b => b == (byte)'~' ? (byte)0xEA : b).ToArray();
+
+        var ex = Assert.Throws<KataVolumeFormatException>(() => KataVolumeOption.Decode(KataVolumeOption.Prefix + Convert.ToBase64String(bytes)));
+        Assert.Contains("not valid UTF-8", ex.Message, StringComparison.Ordinal);
+    }
 }

@@ -142,4 +142,20 @@ public sealed class PolicyParserTests
         var ex = await Assert.ThrowsAsync<PolicyRejectedException>(() => evaluator.EnforceAsync(ImageReference.Parse("example.com/blocked:1"), null, document, CancellationToken.None));
         Assert.Contains("requirement reject (scope transports.docker[\"example.com/blocked\"]) failed", ex.Message, StringComparison.Ordinal);
     }
+
+    // Regression tests from the fuzzing campaign (fuzz/, target policy-json): a key or string that is
+    // not UTF-8 escaped as InvalidOperationException from wherever the parser first read it.
+    [Theory]
+    [InlineData("""{"defau~t":[{"type":"insecureAcceptAnything"}]}""")]
+    [InlineData("""{"default":[{"type":"insecureAccep~Anything"}]}""")]
+    [InlineData("""{"default":[{"type":"reject"}],"transports":{"docker":{"docker.io~library/busybox":[{"type":"reject"}]}}}""")]
+    [InlineData("""{"default":[{"type":"reject"}],"transports":{"docker":{"a.com":[{"type":"\udc00"}]}}}""")]
+    public void AKeyOrStringThatIsNotUtf8IsRefusedAsMalformed(string json)
+    {
+        // '~' stands for a raw 0x89 byte: a continuation byte with nothing to continue.
+        var bytes = Encoding.UTF8.GetBytes(json).Select(b => b == (byte)'~' ? (byte)0x89 : b).ToArray();
+
+        var ex = Assert.Throws<PolicyFormatException>(() => SignaturePolicy.Parse(bytes, "policy.json"));
+        Assert.Contains("not valid UTF-8", ex.Message, StringComparison.Ordinal);
+    }
 }

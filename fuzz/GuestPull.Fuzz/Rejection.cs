@@ -1,0 +1,19 @@
+namespace GuestPull.Fuzz;
+
+/// <summary>
+/// Where targets report an input their parser refused as documented. Silent under afl-fuzz; with
+/// <c>--replay</c> the reason is printed, so a seed that is refused (and so tests nothing beyond the
+/// refusal) shows up.
+/// </summary>
+internal static class Rejection
+{
+    public static bool Print { get; set; }
+
+    public static void Note(Exception refusal)
+    {
+        if (Print)
+        {
+            Console.WriteLine($"        refused: {refusal.GetType().Name}: {refusal.Message}");
+        }
+    }
+}
