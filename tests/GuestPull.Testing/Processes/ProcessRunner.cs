@@ -41,6 +41,8 @@ public static class ProcessRunner
         catch (OperationCanceledException)
         {
             KillTree(process);
+            // SIGKILL is asynchronous: reap the process, so "it was killed" holds when this returns.
+            await process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             var partialStderr = await TryGetAsync(stderr).ConfigureAwait(false);
             throw new TimeoutException(
