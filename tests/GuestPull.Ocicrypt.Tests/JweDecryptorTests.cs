@@ -136,6 +136,18 @@ public sealed class JweDecryptorTests
     }
 
     [Fact]
+    public void AStringThatIsNotUtf8IsRefusedAsMalformed()
+    {
+        // A value of the unprotected header whose bytes are not UTF-8: JsonDocument parses it; reading it would throw.
+        var head = Encoding.UTF8.GetBytes("""{"protected":"eyJlbmMiOiJBMjU2R0NNIn0","unprotected":{"kid":"x""");
+        var tail = Encoding.UTF8.GetBytes("\"},\"header\":{\"alg\":\"RSA-OAEP\"},\"encrypted_key\":\"AA\",\"iv\":\"AA\",\"ciphertext\":\"AA\",\"tag\":\"AA\"}");
+        byte[] document = [.. head, 0xFF, .. tail];
+
+        var error = Assert.Throws<FormatException>(() => JweMessage.Parse(document));
+        Assert.Contains("not valid UTF-8", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheConcatKdfGivesRfc7518AppendixCsKey()
     {
         // RFC 7518 Appendix C: Alice's ephemeral key, Bob's static key, ECDH-ES for A128GCM, apu "Alice", apv "Bob".

@@ -35,7 +35,7 @@ internal sealed class GpgKeyring
                 using var input = PgpUtilities.GetDecoderStream(new MemoryStream(data));
                 bundle = new PgpPublicKeyRingBundle(input);
             }
-            catch (Exception ex) when (ex is PgpException or IOException or ArgumentException or InvalidOperationException)
+            catch (Exception ex) when (ex is PgpException or IOException or ArgumentException or InvalidOperationException or Org.BouncyCastle.Bcpg.UnsupportedPacketVersionException)
             {
                 throw new FormatException($"{source}: not an OpenPGP public keyring: {ex.Message}", ex);
             }

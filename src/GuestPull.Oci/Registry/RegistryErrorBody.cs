@@ -43,8 +43,10 @@ internal static class RegistryErrorBody
                 return (first, string.Join("; ", parts));
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // Not JSON, or a string escaping an unpaired surrogate (GetString's InvalidOperationException):
+            // the raw text below says what the registry said.
         }
 
         text = text.Trim();

@@ -59,6 +59,14 @@ public sealed class JweMessage
             throw new FormatException("the JWE is not a JSON document (only the JSON serialization is supported): " + e.Message, e);
         }
 
+        // The document comes from a manifest annotation: a string with no text form must be this parser's
+        // refusal, not an InvalidOperationException from wherever it is first read.
+        if (GuestPull.Oci.Model.UndecodableJsonStrings.FindFirst(json) is { } undecodable)
+        {
+            document.Dispose();
+            throw new FormatException("the JWE is not a valid JSON document: " + undecodable);
+        }
+
         using (document)
         {
             var root = document.RootElement;

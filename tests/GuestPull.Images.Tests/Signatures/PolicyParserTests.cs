@@ -27,6 +27,9 @@ public sealed class PolicyParserTests
     [InlineData("{\"default\": [{\"type\": \"signedBy\", \"keyType\": \"GPGKeys\", \"keyPath\": \"/nonexistent/key.gpg\"}]}", "default[0].keyPath: cannot read key file /nonexistent/key.gpg")]
     [InlineData("{\"default\": [{\"type\": \"signedBy\", \"keyType\": \"GPGKeys\", \"keyData\": \"!!!\"}]}", "default[0].keyData: is not valid base64")]
     [InlineData("{\"default\": [{\"type\": \"signedBy\", \"keyType\": \"GPGKeys\", \"keyData\": \"aGVsbG8=\"}]}", "default[0].keyData: not an OpenPGP public keyring")]
+    // Found by fuzzing (fuzz/, policy-json): a keyring whose public key packet has version 0 made
+    // BouncyCastle throw its UnsupportedPacketVersionException out of the parser.
+    [InlineData("{\"default\": [{\"type\": \"signedBy\", \"keyType\": \"GPGKeys\", \"keyData\": \"mDMAaxI05BYJKwYBBAHaRw8BAQdAUSmvCiIVaKHb0gRUHpkOSGC8x3rTSb0cC8KCMBgHYj60HGZ1enogc2VlZCA8ZnV6ekBleGFtcGxlLmNvbT6IkAQTFggAOBYhBMt/lDohqdARxWUk6PEuTVs3RRu7BQJrEjTkAhsDBQsJCAcCBhUKCQgLAgQWAgMBAh4BAheAAAoJEPEuTVs3RRu7YNIA/3R5CZm8xV/2v9duKCSqSSpvG1nHpkDFWyL0u6XCGu9FAQC0f2RizDw17dw1aYqaLlH3HTQCuvGSG7l6C4z/F66mAw==\"}]}", "default[0].keyData: not an OpenPGP public keyring")]
     [InlineData("{\"default\": [{\"type\": \"sigstoreSigned\", \"keyData\": \"aGVsbG8=\"}]}", "default[0].keyData: no PEM \"PUBLIC KEY\" block found")]
     [InlineData("{\"default\": [{\"type\": \"sigstoreSigned\", \"fulcio\": {}}]}", "default[0].fulcio: Fulcio certificates and Rekor are not supported")]
     [InlineData("{\"default\": [{\"type\": \"sigstoreSigned\", \"keyPaths\": []}]}", "default[0].keyPaths: must not be empty")]

@@ -75,6 +75,11 @@ public static partial class BearerTokenResponse
         {
             throw new FormatException($"Token response is not valid JSON: {ex.Message}", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // Utf8JsonReader.GetString: a string that is not UTF-8, or escapes an unpaired surrogate (found by fuzzing).
+            throw new FormatException($"Token response has a string with no text form: {ex.Message}", ex);
+        }
 
         var value = !string.IsNullOrEmpty(token) ? token
             : !string.IsNullOrEmpty(accessToken) ? accessToken

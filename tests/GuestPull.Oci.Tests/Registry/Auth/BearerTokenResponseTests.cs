@@ -21,6 +21,14 @@ public sealed class BearerTokenResponseTests
     }
 
     [Theory]
+    [InlineData(new byte[] { (byte)'{', (byte)'"', (byte)'t', (byte)'o', (byte)'k', (byte)'e', (byte)'n', (byte)'"', (byte)':', (byte)'"', 0xFF, 0xFE, (byte)'"', (byte)'}' })]
+    [InlineData(new byte[] { (byte)'{', (byte)'"', (byte)'t', (byte)'o', (byte)'k', (byte)'e', (byte)'n', (byte)'"', (byte)':', (byte)'"', (byte)'\\', (byte)'u', (byte)'d', (byte)'8', (byte)'0', (byte)'0', (byte)'"', (byte)'}' })]
+    public void AStringWithNoTextFormIsAFormatException(byte[] json)
+    {
+        Assert.Throws<FormatException>(() => BearerTokenResponse.Parse(json, Now));
+    }
+
+    [Theory]
     [InlineData("""{"token": "t"}""", 60)]
     [InlineData("""{"token": "t", "expires_in": null}""", 60)]
     [InlineData("""{"token": "t", "expires_in": 0}""", 60)]
