@@ -16,4 +16,21 @@ internal static class Rejection
             Console.WriteLine($"        refused: {refusal.GetType().Name}: {refusal.Message}");
         }
     }
+
+    /// <summary>
+    /// Runs <paramref name="parse"/>; a <typeparamref name="TRefusal"/> is the parser's documented refusal
+    /// and is noted, anything else escapes for afl to record as a crash.
+    /// </summary>
+    public static void Expect<TRefusal>(Action parse)
+        where TRefusal : Exception
+    {
+        try
+        {
+            parse();
+        }
+        catch (TRefusal ex)
+        {
+            Note(ex);
+        }
+    }
 }

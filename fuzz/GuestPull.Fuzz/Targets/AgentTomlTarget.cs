@@ -7,16 +7,6 @@ namespace GuestPull.Fuzz.Targets;
 /// <summary>The agent's config parser on a TOML text. Rejection: <see cref="AgentConfigurationException"/>.</summary>
 internal static class AgentTomlTarget
 {
-    public static void Run(byte[] input)
-    {
-        try
-        {
-            AgentConfigParser.Parse(Encoding.UTF8.GetString(input), "agent.toml");
-        }
-        catch (AgentConfigurationException ex)
-        {
-            Rejection.Note(ex);
-            // Documented rejection.
-        }
-    }
+    public static void Run(byte[] input) =>
+        Rejection.Expect<AgentConfigurationException>(() => AgentConfigParser.Parse(Encoding.UTF8.GetString(input), "agent.toml"));
 }

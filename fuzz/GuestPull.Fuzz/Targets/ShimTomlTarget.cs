@@ -10,16 +10,6 @@ namespace GuestPull.Fuzz.Targets;
 /// </summary>
 internal static class ShimTomlTarget
 {
-    public static void Run(byte[] input)
-    {
-        try
-        {
-            ShimConfigParser.Parse(Encoding.UTF8.GetString(input), "shim.toml");
-        }
-        catch (ShimException ex)
-        {
-            Rejection.Note(ex);
-            // Documented rejection.
-        }
-    }
+    public static void Run(byte[] input) =>
+        Rejection.Expect<ShimException>(() => ShimConfigParser.Parse(Encoding.UTF8.GetString(input), "shim.toml"));
 }
