@@ -55,21 +55,20 @@ minutes=$2
 out=${3:-$here/findings/$target}
 corpus=$here/corpus/$target
 
-# --- tools ---------------------------------------------------------------------------------------
-if ! command -v afl-fuzz >/dev/null; then
-  echo "installing afl++ (apt-get)"
-  apt-get install -y afl++ >/dev/null || { apt-get update >/dev/null && apt-get install -y afl++ >/dev/null; }
-fi
-(cd "$repo" && dotnet tool restore >/dev/null)
-
-# --- build and instrument ------------------------------------------------------------------------
-# One publish shared by every target (under a lock, so two runs started together do not write it
-# at once), then a private copy per target: the instrumented DLLs differ per target, and a run must
-# not have its assemblies replaced under it by the next one's build.
+# --- tools, build and instrument ------------------------------------------------------------------
+# The tools and one publish shared by every target are set up under a lock, so two runs started
+# together neither race apt-get and NuGet's package folder nor write the publish at once; then a
+# private copy per target: the instrumented DLLs differ per target, and a run must not have its
+# assemblies replaced under it by the next one's build.
 build=$repo/artifacts/fuzz
 mkdir -p "$build"
 (
   flock 9
+  if ! command -v afl-fuzz >/dev/null; then
+    echo "installing afl++ (apt-get)"
+    apt-get install -y afl++ >/dev/null || { apt-get update >/dev/null && apt-get install -y afl++ >/dev/null; }
+  fi
+  (cd "$repo" && dotnet tool restore >/dev/null)
   dotnet publish "$here/GuestPull.Fuzz/GuestPull.Fuzz.csproj" -c Release -o "$build/publish" --nologo -v quiet >/dev/null
 ) 9>"$build/.publish.lock"
 
