@@ -158,31 +158,14 @@ internal sealed class LayerStack : IDisposable
     public List<string> FindLinks(int layer, ulong inode)
     {
         var found = new List<string>();
-        Collect(_roots[layer], string.Empty, inode, found, 0);
-        found.Sort(StringComparer.Ordinal);
-        return found;
-    }
-
-    private static void Collect(SafeFileDescriptor directory, string prefix, ulong inode, List<string> found, int depth)
-    {
-        if (depth > LayerFlattener.MaxDepth)
+        LayerTreeWalker.Walk(_roots[layer], (_, _, path, status) =>
         {
-            throw new IOException($"layer directories nested deeper than {LayerFlattener.MaxDepth} at '{prefix}'");
-        }
-
-        foreach (var name in FileSystemCalls.ReadDirectoryNames(directory))
-        {
-            var status = FileSystemCalls.StatAt(directory, name);
-            var path = prefix.Length == 0 ? name : prefix + "/" + name;
-            if (status.IsDirectory)
-            {
-                using var child = FileSystemCalls.OpenAt(directory, name, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NoFollow);
-                Collect(child, path, inode, found, depth + 1);
-            }
-            else if (status.Inode == inode)
+            if (status.Inode == inode)
             {
                 found.Add(path);
             }
-        }
+        });
+        found.Sort(StringComparer.Ordinal);
+        return found;
     }
 }

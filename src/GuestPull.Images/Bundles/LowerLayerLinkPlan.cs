@@ -85,7 +85,19 @@ internal sealed class LowerLayerLinkPlan
     {
         using var root = FileSystemCalls.Open(stack.Directories[layer], OpenFlags.ReadOnly | OpenFlags.Directory);
         var byInode = new Dictionary<ulong, Placeholder>();
-        Collect(root, string.Empty, layer, byInode, 0);
+        LayerTreeWalker.Walk(root, (directory, name, path, status) =>
+        {
+            if (LayerStack.IsWhiteoutDevice(status)
+                && ExtendedAttributes.GetAt(directory, name, LowerLayerHardLinks.TargetAttribute) is { } target)
+            {
+                if (!byInode.TryGetValue(status.Inode, out var placeholder))
+                {
+                    byInode[status.Inode] = placeholder = new Placeholder(layer, status.Inode, Encoding.UTF8.GetString(target));
+                }
+
+                placeholder.Names.Add(path);
+            }
+        });
         foreach (var placeholder in byInode.Values)
         {
             placeholder.Names.Sort(StringComparer.Ordinal);
@@ -131,35 +143,6 @@ internal sealed class LowerLayerLinkPlan
 
         placeholder.Origin = origin;
         return origin;
-    }
-
-    private static void Collect(SafeFileDescriptor directory, string prefix, int layer, Dictionary<ulong, Placeholder> byInode, int depth)
-    {
-        if (depth > LayerFlattener.MaxDepth)
-        {
-            throw new IOException($"layer directories nested deeper than {LayerFlattener.MaxDepth} at '{prefix}'");
-        }
-
-        foreach (var name in FileSystemCalls.ReadDirectoryNames(directory))
-        {
-            var status = FileSystemCalls.StatAt(directory, name);
-            var path = prefix.Length == 0 ? name : prefix + "/" + name;
-            if (status.IsDirectory)
-            {
-                using var child = FileSystemCalls.OpenAt(directory, name, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NoFollow);
-                Collect(child, path, layer, byInode, depth + 1);
-            }
-            else if (LayerStack.IsWhiteoutDevice(status)
-                && ExtendedAttributes.GetAt(directory, name, LowerLayerHardLinks.TargetAttribute) is { } target)
-            {
-                if (!byInode.TryGetValue(status.Inode, out var placeholder))
-                {
-                    byInode[status.Inode] = placeholder = new Placeholder(layer, status.Inode, Encoding.UTF8.GetString(target));
-                }
-
-                placeholder.Names.Add(path);
-            }
-        }
     }
 
     /// <summary>One placeholder inode of a layer: the link's names in that layer and the target they name.</summary>

@@ -27,14 +27,7 @@ internal sealed class ResumableBlobReader
     public async Task<Stream> OpenAsync(RepositorySession session, Descriptor descriptor, string what, CancellationToken cancellationToken)
     {
         var first = await OpenAtAsync(session, descriptor, 0, what, cancellationToken).ConfigureAwait(false);
-        return new VerifyingBlobStream(
-            (offset, innerCt) => OpenAtAsync(session, descriptor, offset, what, innerCt),
-            first,
-            descriptor,
-            what,
-            _options.BlobResumes,
-            _options.ReadIdleTimeout,
-            session.Endpoint.Host);
+        return Verifying(session, descriptor, first, what);
     }
 
     /// <summary>
@@ -52,7 +45,13 @@ internal sealed class ResumableBlobReader
         }
 
         var descriptor = unsized with { Size = size };
-        return new VerifyingBlobStream(
+        return Verifying(session, descriptor, first, what);
+    }
+
+    // The stream both openings hand out: digest and size checked at its end, resumed at the offset
+    // reached when the connection drops.
+    private VerifyingBlobStream Verifying(RepositorySession session, Descriptor descriptor, Stream first, string what) =>
+        new(
             (offset, innerCt) => OpenAtAsync(session, descriptor, offset, what, innerCt),
             first,
             descriptor,
@@ -60,7 +59,6 @@ internal sealed class ResumableBlobReader
             _options.BlobResumes,
             _options.ReadIdleTimeout,
             session.Endpoint.Host);
-    }
 
     // Returns how many bytes were skipped: fewer than count when the blob ended first.
     private static async Task<long> SkipAsync(Stream stream, long count, CancellationToken cancellationToken)

@@ -253,20 +253,7 @@ internal sealed class ConfinedRootfsWriter : IDisposable
     public void WriteLowerLayerHardLink(EntryPath path, EntryPath target)
     {
         var parent = _directories.OpenParent(path);
-        var errno = FileSystemCalls.TryMakeNodeAt(parent, path.Name, FileType.CharacterDevice, 0, 0);
-        if (errno == Errno.EEXIST)
-        {
-            RemoveExisting(parent, path);
-            errno = FileSystemCalls.TryMakeNodeAt(parent, path.Name, FileType.CharacterDevice, 0, 0);
-        }
-
-        if (errno == Errno.EPERM)
-        {
-            throw new NativeCallException(errno, "mknodat (overlay whiteouts need CAP_MKNOD)", path.Full);
-        }
-
-        ThrowIfFailed(errno, "mknodat", path);
-        FileSystemCalls.ChangeOwnerAt(parent, path.Name, 0, 0);
+        MakeWhiteoutDevice(parent, path);
         ExtendedAttributes.SetAt(parent, path.Name, LowerLayerHardLinks.TargetAttribute, System.Text.Encoding.UTF8.GetBytes(target.Full));
     }
 
@@ -285,6 +272,13 @@ internal sealed class ConfinedRootfsWriter : IDisposable
             return;
         }
 
+        MakeWhiteoutDevice(parent, path);
+    }
+
+    // The 0:0 character device overlayfs reads as a whiteout, owned by root, replacing whatever the
+    // layer wrote at that name before.
+    private void MakeWhiteoutDevice(SafeFileDescriptor parent, EntryPath path)
+    {
         var errno = FileSystemCalls.TryMakeNodeAt(parent, path.Name, FileType.CharacterDevice, 0, 0);
         if (errno == Errno.EEXIST)
         {
