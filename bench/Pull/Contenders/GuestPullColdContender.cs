@@ -1,5 +1,3 @@
-using GuestPull.Bench.Pull.Measurement;
-
 namespace GuestPull.Bench.Pull.Contenders;
 
 /// `guestpull pull --bundle` into an empty layer store: download, verify, unpack every layer, write the bundle.
@@ -12,22 +10,8 @@ internal sealed class GuestPullColdContender(BenchContext context) : IContender
 
     public Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public async Task<Sample> RunOnceAsync(int run, CancellationToken cancellationToken)
-    {
-        var directory = context.FreshDirectory($"guestpull-cold-{run}");
-        var bundle = Path.Combine(directory, "bundle");
-        try
-        {
-            var measurement = await GuestPullRunner.PullAsync(context, Path.Combine(directory, "root"), bundle, cancellationToken).ConfigureAwait(false);
-            return GuestPullRunner.ToSample(measurement);
-        }
-        finally
-        {
-            await Cleanup.RemoveGuestPullBundleAsync(context.GuestPullPath, bundle, CancellationToken.None).ConfigureAwait(false);
-            await Cleanup.UnmountUnderAsync(directory, CancellationToken.None).ConfigureAwait(false);
-            Cleanup.DeleteDirectory(directory);
-        }
-    }
+    public Task<Sample> RunOnceAsync(int run, CancellationToken cancellationToken) =>
+        GuestPullRunner.ColdPullAsync(context, $"guestpull-cold-{run}", cancellationToken);
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

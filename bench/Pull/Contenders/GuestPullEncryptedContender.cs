@@ -10,22 +10,8 @@ internal sealed class GuestPullEncryptedContender(BenchContext context, Encrypte
 
     public Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public async Task<Sample> RunOnceAsync(int run, CancellationToken cancellationToken)
-    {
-        var directory = context.FreshDirectory($"guestpull-encrypted-{run}");
-        var bundle = Path.Combine(directory, "bundle");
-        try
-        {
-            var measurement = await GuestPullRunner.PullAsync(context, Path.Combine(directory, "root"), bundle, cancellationToken, image.Reference, ["--decryption-key", image.PrivateKey]).ConfigureAwait(false);
-            return GuestPullRunner.ToSample(measurement);
-        }
-        finally
-        {
-            await Cleanup.RemoveGuestPullBundleAsync(context.GuestPullPath, bundle, CancellationToken.None).ConfigureAwait(false);
-            await Cleanup.UnmountUnderAsync(directory, CancellationToken.None).ConfigureAwait(false);
-            Cleanup.DeleteDirectory(directory);
-        }
-    }
+    public Task<Sample> RunOnceAsync(int run, CancellationToken cancellationToken) =>
+        GuestPullRunner.ColdPullAsync(context, $"guestpull-encrypted-{run}", cancellationToken, image.Reference, ["--decryption-key", image.PrivateKey]);
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -24,6 +24,24 @@ internal static class GuestPullRunner
         return measurement;
     }
 
+    /// One cold pull into a fresh store and bundle under the run's scratch directory, removed afterwards
+    /// (bundle unmounted through guestpull, then anything left mounted, then the files).
+    public static async Task<Sample> ColdPullAsync(BenchContext context, string runName, CancellationToken cancellationToken, string? reference = null, IReadOnlyList<string>? extraArguments = null)
+    {
+        var directory = context.FreshDirectory(runName);
+        var bundle = Path.Combine(directory, "bundle");
+        try
+        {
+            return ToSample(await PullAsync(context, Path.Combine(directory, "root"), bundle, cancellationToken, reference, extraArguments).ConfigureAwait(false));
+        }
+        finally
+        {
+            await Cleanup.RemoveGuestPullBundleAsync(context.GuestPullPath, bundle, CancellationToken.None).ConfigureAwait(false);
+            await Cleanup.UnmountUnderAsync(directory, CancellationToken.None).ConfigureAwait(false);
+            Cleanup.DeleteDirectory(directory);
+        }
+    }
+
     public static Sample ToSample(ProcessMeasurement measurement) =>
         new(
             measurement.Elapsed.TotalSeconds,
