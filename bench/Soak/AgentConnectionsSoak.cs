@@ -51,7 +51,7 @@ internal static class AgentConnectionsSoak
                 last = after;
             }
 
-            Console.WriteLine(Footprint.Report("before the first connection → after round 1 closed (warm-up: JIT, thread pool, the server's buffer pool)", before, warm!, 0.10));
+            Console.WriteLine(Footprint.Report("before the first connection → after round 1 closed (JIT, thread pool, the server's buffer pool)", before, warm!, allowedGrowth: null));
             Console.WriteLine(Footprint.Report($"after round 1 closed (warm) → after round {rounds} closed", warm!, last, 0.10));
             return daemon.HasExited ? 1 : 0;
         }

@@ -19,20 +19,23 @@ internal sealed record Footprint(long RssKiB, int Descriptors, int Mounts)
         return new Footprint(rss, descriptors, mounts);
     }
 
-    /// <summary>A table of the start and end figures with the growth of each, and whether it stays within <paramref name="allowedGrowth"/>.</summary>
-    public static string Report(string what, Footprint start, Footprint end, double allowedGrowth)
+    /// <summary>A table of the start and end figures with the growth of each, and whether it stays within <paramref name="allowedGrowth"/> (none for a warm-up, which is not judged).</summary>
+    public static string Report(string what, Footprint start, Footprint end, double? allowedGrowth)
     {
         static string Growth(long from, long to) =>
             from == 0 ? (to == 0 ? "0%" : "+" + to.ToString(CultureInfo.InvariantCulture)) : ((to - from) * 100.0 / from).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture) + "%";
 
-        var within = end.RssKiB <= start.RssKiB * (1 + allowedGrowth) && end.Descriptors <= start.Descriptors * (1 + allowedGrowth) && end.Mounts <= start.Mounts;
+        var verdict = allowedGrowth is not { } allowed
+            ? "warm-up, not judged"
+            : (end.RssKiB <= start.RssKiB * (1 + allowed) && end.Descriptors <= start.Descriptors * (1 + allowed) && end.Mounts <= start.Mounts ? "within" : "OVER")
+                + string.Create(CultureInfo.InvariantCulture, $" the {allowed:P0} growth allowed once warm (mounts: none)");
         return string.Create(CultureInfo.InvariantCulture, $"""
             {what}
               measure         start        end   growth
               RSS (KiB)  {start.RssKiB,10} {end.RssKiB,10}   {Growth(start.RssKiB, end.RssKiB)}
               descriptors{start.Descriptors,10} {end.Descriptors,10}   {Growth(start.Descriptors, end.Descriptors)}
               mounts     {start.Mounts,10} {end.Mounts,10}   {Growth(start.Mounts, end.Mounts)}
-              {(within ? "within" : "OVER")} the {allowedGrowth:P0} growth allowed once warm (mounts: none)
+              {verdict}
             """);
     }
 }
