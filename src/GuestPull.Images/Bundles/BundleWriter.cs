@@ -59,7 +59,11 @@ public sealed partial class BundleWriter
         ArgumentException.ThrowIfNullOrEmpty(bundleDirectory);
         ArgumentNullException.ThrowIfNull(layerDirectories);
         ArgumentNullException.ThrowIfNull(specFactory);
-        var layers = WithoutRepeats(layerDirectories.Select(d => Path.TrimEndingDirectorySeparator(Path.GetFullPath(d))).ToList());
+        // Every layer in the image's order, repeats included: links into lower layers are resolved and
+        // layers flattened on this list, as an unpacker applying one layer after the other does; only
+        // the overlay mount takes each layer once (see WithoutRepeats).
+        var stacked = layerDirectories.Select(d => Path.TrimEndingDirectorySeparator(Path.GetFullPath(d))).ToList();
+        var layers = WithoutRepeats(stacked);
         foreach (var layer in layers)
         {
             if (!IsRealDirectory(layer))
@@ -71,7 +75,7 @@ public sealed partial class BundleWriter
         var directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(bundleDirectory));
 
         // Links into lower layers are resolved against this very stack before anything is written.
-        var links = ResolveLowerLayerLinks(layers, out var stack);
+        var links = ResolveLowerLayerLinks(stacked, out var stack);
         using var linkedLayers = stack;
         var created = PrepareDirectory(directory);
         var bundle = new Bundle(directory, mode);
@@ -87,7 +91,7 @@ public sealed partial class BundleWriter
 
             if (bundle.Mode == BundleMode.Flatten)
             {
-                await Task.Run(() => Flatten(bundle.RootfsPath, layers, stack, cancellationToken), cancellationToken).ConfigureAwait(false);
+                await Task.Run(() => Flatten(bundle.RootfsPath, stacked, stack, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
 
             var spec = specFactory(bundle.RootfsPath) ?? throw new InvalidOperationException("the runtime spec factory returned null");
@@ -140,7 +144,9 @@ public sealed partial class BundleWriter
     /// <summary>
     /// Keeps only the topmost occurrence of a layer that appears more than once (images repeat the
     /// empty layer): overlayfs refuses a repeated lowerdir (ELOOP), and applying a layer again on
-    /// top already overrides whatever its lower copy contributed, so the result is the same.
+    /// top already overrides whatever its lower copy contributed, so the merged tree is the same. A
+    /// link in a layer between the copies may still name a file of the lower copy: the plan that
+    /// copies such files up is made on the whole stack, repeats included.
     /// </summary>
     private static List<string> WithoutRepeats(List<string> layers)
     {

@@ -140,6 +140,33 @@ public sealed class LowerLayerHardLinkTests : IAsyncLifetime
         Assert.DoesNotContain(recorded, r => r.Contains("/links/without:", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task ALinkToARepeatedLayersLowerCopyResolvesAsUmociDoes()
+    {
+        // The same layer twice (images repeat layers, most often the empty one): overlayfs takes a
+        // layer directory once, the topmost, but a link in a layer between the copies names a file
+        // only the lower copy is below.
+        var repeated = new TarBuilder().File("d/t", "in the repeated layer").File("d/u", "also").End().ToArray();
+        var link = new TarBuilder().HardLink("a", "d/t").HardLink("d/u2", "d/u").End().ToArray();
+        var layout = await BuildAsync("repeated", repeated, link, repeated);
+        var expected = TreeSnapshot.Take(await UmociUnpackAsync(layout), Kept);
+        await using var registry = await RegistryInstance.StartAsync(CancellationToken.None);
+        await ImageBuilder.PushAsync(layout, "t", registry, "links/repeated:t", new PushOptions { PreserveDigests = true });
+
+        await using var store = await LayerStore.OpenAsync(_temp.Combine("store"));
+        using var client = new RegistryClient(ClientOptions(registry));
+        var pulled = await new ImagePuller(client, store).PullAsync(ImageReference.Parse($"{registry.Host}/links/repeated:t"), null, null, CancellationToken.None);
+        Assert.Equal(pulled.LayerDirectories[0], pulled.LayerDirectories[2]);
+
+        foreach (var mode in new[] { BundleMode.Overlay, BundleMode.Flatten })
+        {
+            var bundle = await CreateAsync("repeated-" + mode, pulled.LayerDirectories, mode);
+            TreeSnapshot.AssertEqual(expected, TreeSnapshot.Take(bundle.RootfsPath, Kept), $"umoci vs {mode}");
+        }
+
+        Assert.Equal(expected["d/t"].Sha256, expected["a"].Sha256);
+    }
+
     [Theory]
     [InlineData("missing", "hard link 'g' points at 'd/nothing', which no layer below it holds")]
     [InlineData("through-lower-symlink", "hard link 'h' points at 'lnk/t' through 'lnk', a symbolic link in the layers below")]
