@@ -202,7 +202,9 @@ public sealed class ImagePuller
                 ? await _registry.OpenBlobFromRegistryAsync(reference, layer, cancellationToken).ConfigureAwait(false)
                 : await _registry.OpenBlobAsync(reference, layer, cancellationToken).ConfigureAwait(false);
             await using (var counted = new ProgressReportingStream(blob, bytes => progress?.Invoke(new LayerPullProgress(index, layer, LayerPullState.Downloading, bytes))))
-            await using (var source = key is null ? counted : key.OpenDecryptingStream(counted, leaveOpen: true))
+            // Decryption is the stage an encrypted layer adds; read ahead, it runs beside the unpack
+            // instead of before it on the same thread.
+            await using (Stream source = key is null ? counted : new ReadAheadStream(key.OpenDecryptingStream(counted, leaveOpen: true)))
             {
                 try
                 {
