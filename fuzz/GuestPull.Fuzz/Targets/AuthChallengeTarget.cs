@@ -9,22 +9,14 @@ namespace GuestPull.Fuzz.Targets;
 /// </summary>
 internal static class AuthChallengeTarget
 {
-    public static void Run(byte[] input)
+    public static void Run(byte[] input) => Rejection.Expect<FormatException>(() =>
     {
-        try
+        foreach (var challenge in AuthChallenge.Parse(Encoding.UTF8.GetString(input)))
         {
-            foreach (var challenge in AuthChallenge.Parse(Encoding.UTF8.GetString(input)))
-            {
-                _ = challenge.IsScheme("Bearer");
-                _ = challenge.Realm;
-                _ = challenge.Service;
-                _ = challenge.Scope;
-            }
+            _ = challenge.IsScheme("Bearer");
+            _ = challenge.Realm;
+            _ = challenge.Service;
+            _ = challenge.Scope;
         }
-        catch (FormatException ex)
-        {
-            Rejection.Note(ex);
-            // Documented rejection.
-        }
-    }
+    });
 }

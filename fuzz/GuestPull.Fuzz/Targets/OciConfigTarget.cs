@@ -5,16 +5,6 @@ namespace GuestPull.Fuzz.Targets;
 /// <summary><see cref="ImageConfig.Parse"/> on an image config. Rejection: <see cref="OciFormatException"/>.</summary>
 internal static class OciConfigTarget
 {
-    public static void Run(byte[] input)
-    {
-        try
-        {
-            ImageConfig.Parse(input);
-        }
-        catch (OciFormatException ex)
-        {
-            Rejection.Note(ex);
-            // Documented rejection.
-        }
-    }
+    public static void Run(byte[] input) =>
+        Rejection.Expect<OciFormatException>(() => ImageConfig.Parse(input));
 }

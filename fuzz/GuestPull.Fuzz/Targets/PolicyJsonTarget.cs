@@ -10,16 +10,6 @@ internal static class PolicyJsonTarget
 {
     private static readonly string KeyDirectory = FuzzTemp.CreateDirectory("policy-");
 
-    public static void Run(byte[] input)
-    {
-        try
-        {
-            SignaturePolicy.Parse(input, "policy.json", KeyDirectory);
-        }
-        catch (PolicyFormatException ex)
-        {
-            Rejection.Note(ex);
-            // Documented rejection.
-        }
-    }
+    public static void Run(byte[] input) =>
+        Rejection.Expect<PolicyFormatException>(() => SignaturePolicy.Parse(input, "policy.json", KeyDirectory));
 }
